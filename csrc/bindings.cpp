@@ -1,0 +1,41 @@
+// symkeras._core: the runtime (Program), the kernel table and the thread setting.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+#include <omp.h>
+
+#include "kernels/opcodes.hpp"
+#include "runtime/program.hpp"
+#include "runtime/registry.hpp"
+
+namespace py = pybind11;
+using namespace sk;
+
+PYBIND11_MODULE(_core, m) {
+    m.doc() = "symkeras runtime: programs of C++/OpenMP kernels over a buffer arena";
+
+    py::class_<OutputSpec>(m, "OutputSpec")
+        .def(py::init([](std::vector<py::ssize_t> shape, py::dtype dt) { return OutputSpec{shape, dt}; }));
+
+    py::class_<Program>(m, "Program")
+        .def(py::init<std::vector<std::pair<int, int64_t>>, int64_t, std::vector<py::array>,
+                      std::vector<py::array>, std::vector<OutputSpec>, int>())
+        .def("add", &Program::add)
+        .def("add_callback", &Program::add_callback)
+        .def("run", &Program::run, py::arg("inputs"), py::arg("step") = 0)
+        .def_readonly("error_instr", &Program::error_instr)
+        .def_readwrite("profile", &Program::profile)
+        .def_readonly("instr_seconds", &Program::instr_seconds)
+        .def_property_readonly("arena_bytes", &Program::arena_bytes)
+        .def_property_readonly("kernels", &Program::kernels)
+        .def("__len__", &Program::size);
+
+    m.def("kernel_names", [] {
+        std::vector<std::string> names;
+        for (auto& kv : kernel_table()) names.push_back(kv.first);
+        return names;
+    }, "Names of the registered kernels, indexed by kernel id.");
+    m.def("opcodes", &opcode_names, "Elementwise opcode names of a family ('unary' or 'binary').");
+    m.def("set_num_threads", [](int n) { omp_set_num_threads(n); });
+    m.def("get_num_threads", [] { return omp_get_max_threads(); });
+}

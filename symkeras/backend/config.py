@@ -1,0 +1,97 @@
+"""Global backend settings: floatx, epsilon, image dim ordering, and auto-name counters.
+
+Defaults are Keras 1's with the Theano-era image ordering 'th'. They can be overridden, as in
+Keras, by ~/.keras/keras.json (keys floatx, epsilon, image_dim_ordering; the directory can be
+moved with KERAS_HOME) and, for the image ordering, by the environment variable
+KERAS_IMAGE_DIM_ORDERING. Reading them happens once, at import.
+"""
+import json
+import os
+from collections import defaultdict
+
+_FLOATX = 'float32'
+_EPSILON = 1e-7
+_IMAGE_DIM_ORDERING = 'th'
+_UID_PREFIXES = defaultdict(int)
+_FLOAT_TYPES = ('float32', 'float64')
+
+
+def _config_path():
+    home = os.environ.get('KERAS_HOME') or os.path.join(os.path.expanduser('~'), '.keras')
+    return os.path.join(home, 'keras.json')
+
+
+def _load_user_config():
+    global _FLOATX, _EPSILON, _IMAGE_DIM_ORDERING
+    path = _config_path()
+    if os.path.exists(path):
+        try:
+            with open(path) as f:
+                cfg = json.load(f)
+        except (OSError, ValueError) as e:
+            raise ValueError('symkeras: cannot read %s: %s' % (path, e)) from None
+        _FLOATX = cfg.get('floatx', _FLOATX)
+        _EPSILON = float(cfg.get('epsilon', _EPSILON))
+        _IMAGE_DIM_ORDERING = cfg.get('image_dim_ordering', _IMAGE_DIM_ORDERING)
+    _IMAGE_DIM_ORDERING = os.environ.get('KERAS_IMAGE_DIM_ORDERING', _IMAGE_DIM_ORDERING)
+    set_floatx(_FLOATX)
+    set_image_dim_ordering(_IMAGE_DIM_ORDERING)
+
+
+def epsilon():
+    """The fuzz factor used in numeric expressions (1e-7 by default)."""
+    return _EPSILON
+
+
+def set_epsilon(e):
+    global _EPSILON
+    _EPSILON = float(e)
+
+
+def floatx():
+    """The default float type, 'float32' unless changed."""
+    return _FLOATX
+
+
+def set_floatx(floatx):
+    global _FLOATX
+    if floatx not in _FLOAT_TYPES:
+        raise ValueError('set_floatx: unknown floatx %r; symkeras supports %s '
+                         '(float16 has no kernels)' % (floatx, ', '.join(_FLOAT_TYPES)))
+    _FLOATX = str(floatx)
+
+
+def cast_to_floatx(x):
+    import numpy as np
+    return np.asarray(x, dtype=_FLOATX)
+
+
+def image_dim_ordering():
+    """'th' (channels first, the default) or 'tf' (channels last)."""
+    return _IMAGE_DIM_ORDERING
+
+
+def set_image_dim_ordering(dim_ordering):
+    global _IMAGE_DIM_ORDERING
+    if dim_ordering not in ('th', 'tf'):
+        raise ValueError("set_image_dim_ordering: unknown dim_ordering %r; expected 'th' or 'tf'"
+                         % (dim_ordering,))
+    _IMAGE_DIM_ORDERING = str(dim_ordering)
+
+
+def get_uid(prefix=''):
+    """1, 2, 3, ... for each prefix: the counter behind auto names like dense_1."""
+    _UID_PREFIXES[prefix] += 1
+    return _UID_PREFIXES[prefix]
+
+
+def reset_uids():
+    _UID_PREFIXES.clear()
+
+
+def backend():
+    """The backend's name. symkeras follows the Theano backend's semantics, and says so."""
+    return 'theano'
+
+
+_load_user_config()

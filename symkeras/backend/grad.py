@@ -1,0 +1,59 @@
+"""K.gradients: symbolic reverse-mode differentiation. The result is an ordinary graph, so it
+can be compiled, rewritten and differentiated again like any other."""
+from .graph import Tensor, as_node, is_float
+
+
+def gradients(loss, variables):
+    """d loss / d v for each v in `variables` (loss must be a scalar). A variable the loss does
+    not depend on, or an integer one, gets zeros."""
+    from .ops.broadcast import zeros_like
+    from .ops.elementwise import cast
+    lnode = as_node(loss)
+    if lnode.shape != ():
+        raise ValueError('K.gradients: the loss must be a scalar; it has shape %s' % (lnode.shape,))
+    if not is_float(lnode.dtype):
+        raise TypeError('K.gradients: the loss must be a float tensor; it is %s' % lnode.dtype)
+    single = not isinstance(variables, (list, tuple))
+    variables = [variables] if single else list(variables)
+    targets = [as_node(v) for v in variables]
+
+    order = _on_paths(lnode, set(targets))
+    grads = {lnode: [Tensor(as_node(1.0, lnode.dtype))]}
+    for node in reversed(order):
+        gs = grads.pop(node, None) if node not in targets else grads.get(node)
+        if not gs or not node.inputs:
+            continue
+        g = _sum(gs)
+        ins = [Tensor(i) for i in node.inputs]
+        in_grads = node.op.grad(ins, Tensor(node), g)
+        for inp, gi in zip(node.inputs, in_grads):
+            if gi is None or inp not in order or not is_float(inp.dtype):
+                continue
+            gn = as_node(gi)
+            if gn.dtype != inp.dtype:
+                gi = cast(gi, inp.dtype)
+            grads.setdefault(inp, []).append(gi)
+    out = []
+    for v, t in zip(variables, targets):
+        gs = grads.get(t)
+        out.append(_sum(gs) if gs and is_float(t.dtype) else
+                   zeros_like(v, dtype=t.dtype if is_float(t.dtype) else None))
+    return out[0] if single else out
+
+
+def _sum(terms):
+    total = terms[0]
+    for t in terms[1:]:
+        total = total + t
+    return total
+
+
+def _on_paths(loss, targets):
+    """Nodes that lie on a path from some target to the loss, in topological order."""
+    from .function import _toposort
+    order = _toposort([loss])
+    reach = set()
+    for node in order:
+        if node in targets or any(i in reach for i in node.inputs):
+            reach.add(node)
+    return [n for n in order if n in reach]

@@ -1,0 +1,319 @@
+"""The graph: one immutable, hash-consed node type, the Op protocol, and Tensor handles.
+
+A Node is (op, inputs) plus what is known when it is built: dtype, static shape (None for a
+dimension known only at run time), a static value when it folds to a constant, and provenance
+(the user's file:line and the layer being built) for error messages. Building the same op on the
+same inputs twice returns the same Node, so common subexpressions are shared for free.
+
+Users never hold Nodes: they hold Tensors, thin handles that carry Keras' per-tensor attributes
+(_keras_shape, _keras_history, _uses_learning_phase). Two layers may build identical
+expressions; they share a Node but keep their own Tensors.
+"""
+import itertools
+import os
+import sys
+import threading
+import weakref
+
+import numpy as np
+
+from . import config
+
+DTYPES = ('float32', 'float64', 'int32', 'int64', 'uint8', 'bool')
+DTYPE_CODES = {d: i for i, d in enumerate(DTYPES)}   # shared with csrc/runtime/kernel.hpp
+FLOAT_DTYPES = ('float32', 'float64')
+INT_DTYPES = ('int32', 'int64', 'uint8')
+_DTYPE_ALIASES = {'float': None, 'int': 'int32', 'bool_': 'bool', 'int8': 'bool'}
+FOLD_LIMIT = 1 << 20   # larger constant results are computed at run time, not at build time
+
+_PKG_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_uids = itertools.count(1)
+
+
+class ShapeError(ValueError):
+    """An op was built on inputs of incompatible shapes or dtypes."""
+
+
+def normalize_dtype(dtype, what='dtype'):
+    """The canonical dtype name for `dtype` (numpy dtype, type, or name); None means floatx."""
+    if dtype is None:
+        return config.floatx()
+    name = dtype if isinstance(dtype, str) else np.dtype(dtype).name
+    if name in _DTYPE_ALIASES:
+        name = _DTYPE_ALIASES[name] or config.floatx()
+    if name not in DTYPE_CODES:
+        raise TypeError('%s %r is not supported; symkeras handles %s'
+                        % (what, dtype, ', '.join(DTYPES)))
+    return name
+
+
+def is_float(dtype):
+    return dtype in FLOAT_DTYPES
+
+
+# ----------------------------------------------------------------------------- provenance
+
+_scope = threading.local()
+
+
+class layer_scope:
+    """`with layer_scope('dense_1 (Dense)'):` labels the nodes built inside with that layer,
+    so shape errors, run-time errors and profiles name it."""
+
+    def __init__(self, label):
+        self.label = label
+
+    def __enter__(self):
+        self.prev = getattr(_scope, 'label', None)
+        _scope.label = self.label
+
+    def __exit__(self, *exc):
+        _scope.label = self.prev
+
+
+def _provenance():
+    """(file, line, layer label) of the first stack frame outside the symkeras package."""
+    f = sys._getframe(2)
+    while f is not None and f.f_code.co_filename.startswith(_PKG_DIR):
+        f = f.f_back
+    where = (f.f_code.co_filename, f.f_lineno) if f is not None else ('?', 0)
+    return where + (getattr(_scope, 'label', None),)
+
+
+def describe(prov):
+    """' [layer dense_1 (Dense), at train.py:12]' for an error message."""
+    if prov is None:
+        return ''
+    file, line, layer = prov
+    parts = ['layer %s' % layer] if layer else []
+    parts.append('at %s:%d' % (os.path.basename(file), line))
+    return ' [%s]' % ', '.join(parts)
+
+
+# ----------------------------------------------------------------------------- ops
+
+class Op:
+    """An operation. Subclasses keep together everything about one op:
+
+    - constructor arguments are its attributes (hashable); they and the class form its key;
+    - infer(ins) -> (dtype, shape): the shape/dtype rule; `ins` have .dtype, .shape and .value
+      (a static numpy value or None). It runs when a node is built (shapes may hold None) and
+      again with concrete shapes when a program is specialised. Raise ShapeError on bad input.
+    - ref(*arrays) -> numpy array: the numpy reference, used by tests and constant folding;
+    - grad(ins, out, g) -> one Tensor or None per input: the symbolic gradient;
+    - lower(ins, out, L): emit kernel instructions (see lower.Lowering);
+    - forward(ins) -> index or None: at specialisation, the output is that input (no work);
+    - alias = True: the output is the input's memory with another shape (reshape and kin).
+    """
+    pure = True           # False: never folded, never merged (random numbers, printing)
+    alias = False
+    static_inputs = ()    # inputs whose value must be known at specialisation (shapes, ...)
+
+    @property
+    def key(self):
+        k = self.__dict__.get('_key')
+        if k is None:
+            k = (type(self),) + tuple(sorted(self.__dict__.items()))
+            self.__dict__['_key'] = k
+        return k
+
+    @property
+    def name(self):
+        return type(self).__name__
+
+    def infer(self, ins):
+        raise NotImplementedError(self.name + '.infer')
+
+    def ref(self, *xs):
+        raise NotImplementedError(self.name + '.ref')
+
+    def grad(self, ins, out, g):
+        raise NotImplementedError('%s has no gradient' % self.name)
+
+    def lower(self, ins, out, L):
+        raise NotImplementedError(self.name + '.lower')
+
+    def forward(self, ins):
+        return None
+
+    def fold(self, ins):
+        """The static value of the output, or None. Default: the numpy reference when every
+        input is static and the op is pure."""
+        if self.pure and all(i.value is not None for i in ins):
+            return self.ref(*[i.value for i in ins])
+        return None
+
+    def __repr__(self):
+        attrs = ', '.join('%s=%r' % kv for kv in sorted(self.__dict__.items()) if kv[0] != '_key')
+        return '%s(%s)' % (self.name, attrs)
+
+
+class Node:
+    __slots__ = ('op', 'inputs', 'dtype', 'shape', 'value', 'prov', '__weakref__')
+
+    def __init__(self, op, inputs, dtype, shape, value, prov):
+        self.op = op
+        self.inputs = inputs
+        self.dtype = dtype
+        self.shape = shape
+        self.value = value
+        self.prov = prov
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    def __repr__(self):
+        return '<%s %s %s>' % (self.op.name, self.dtype, self.shape)
+
+
+_table = weakref.WeakValueDictionary()
+_table_lock = threading.Lock()
+
+
+def apply(op, *inputs):
+    """The node of `op` on input nodes: an existing identical node, a folded constant, or new."""
+    key = (op.key, tuple(map(id, inputs)))
+    node = _table.get(key)
+    if node is not None:
+        return node
+    prov = _provenance()
+    try:
+        dtype, shape = op.infer(inputs)
+    except ShapeError as e:
+        raise ShapeError('%s: %s%s' % (op.name, e, describe(prov))) from None
+    value = None
+    if op.pure and _size(shape) <= FOLD_LIMIT:
+        value = op.fold(inputs)
+    if value is not None:
+        value = np.asarray(value, dtype=dtype)
+        if value.shape != tuple(shape):
+            raise AssertionError('%s folded to shape %s, inferred %s' % (op.name, value.shape, shape))
+        node = constant_node(value)
+    else:
+        node = Node(op, tuple(inputs), dtype, tuple(shape), None, prov)
+    if op.pure:
+        with _table_lock:
+            node = _table.setdefault(key, node)
+    return node
+
+
+def _size(shape):
+    n = 1
+    for d in shape:
+        if d is None:
+            return 0
+        n *= d
+    return n
+
+
+class Leaf(Op):
+    """A node with no inputs: placeholder, variable, constant, learning phase."""
+
+    def infer(self, ins):
+        raise AssertionError('leaves are built by leaf_node')
+
+
+class Placeholder(Leaf):
+    """A function input. by_value: a scalar whose value is part of the specialisation key
+    (the learning phase), so that code depending on it is folded away at compile time."""
+
+    def __init__(self, uid, name, by_value=False):
+        self.uid = uid
+        self.name_ = name
+        self.by_value = by_value
+
+
+class VariableLeaf(Leaf):
+    def __init__(self, storage):
+        self.storage = storage
+
+
+class Constant(Leaf):
+    def __init__(self, ident):
+        self.ident = ident
+
+
+def leaf_node(op, dtype, shape, value=None):
+    return Node(op, (), dtype, tuple(shape), value, _provenance())
+
+
+_SMALL_CONSTANT = 1024
+
+
+def constant_node(value):
+    """A constant node; small constants with equal contents are one node."""
+    value = np.array(value, copy=True)
+    value.flags.writeable = False
+    dtype = normalize_dtype(value.dtype)
+    if value.size <= _SMALL_CONSTANT:
+        ident = (dtype, value.shape, value.tobytes())
+        key = ('const', ident)
+        node = _table.get(key)
+        if node is None:
+            node = leaf_node(Constant(ident), dtype, value.shape, value)
+            with _table_lock:
+                node = _table.setdefault(key, node)
+        return node
+    return leaf_node(Constant(next(_uids)), dtype, value.shape, value)
+
+
+# ----------------------------------------------------------------------------- tensors
+
+class Tensor:
+    """A symbolic tensor handle. Operators (+, *, [], ...) are installed by the op modules
+    that define them. `==` is identity, as in Theano, so tensors can live in dicts and sets."""
+    __array_ufunc__ = None    # numpy defers to our reflected operators: np.float32(2) * x
+
+    def __init__(self, node, name=None):
+        self.node = node
+        self.name = name
+
+    dtype = property(lambda self: self.node.dtype)
+    ndim = property(lambda self: len(self.node.shape))
+
+    def __repr__(self):
+        return '<Tensor %s%s %s %s>' % ((self.name + ' ') if self.name else '', self.node.op.name,
+                                       self.node.dtype, self.node.shape)
+
+    def __bool__(self):
+        raise TypeError('a symbolic tensor has no truth value; use K.switch or K.any')
+
+    def __iter__(self):
+        raise TypeError('a symbolic tensor is not iterable; index it or use K.unstack-style slicing')
+
+    def __len__(self):
+        raise TypeError('len() of a symbolic tensor is unknown until run time; use K.shape(x)[0]')
+
+
+def as_node(x, dtype=None):
+    """The node behind a Tensor, or a constant node for a number or array."""
+    if isinstance(x, Tensor):
+        return x.node
+    if isinstance(x, Node):
+        return x
+    if dtype is None:
+        arr = np.asarray(x)
+        if arr.dtype.kind == 'f':
+            dtype = config.floatx()
+        elif arr.dtype.kind in 'iu' and arr.dtype != np.uint8:
+            dtype = 'int64' if arr.dtype.itemsize == 8 else 'int32'
+        else:
+            dtype = normalize_dtype(arr.dtype, 'constant dtype')
+    return constant_node(np.asarray(x, dtype=dtype))
+
+
+def wrap(node, **attrs):
+    t = Tensor(node)
+    for k, v in attrs.items():
+        setattr(t, k, v)
+    return t
+
+
+def make(op, *inputs):
+    """Build `op` on Tensors (or numbers) and return a Tensor."""
+    return Tensor(apply(op, *[as_node(x) for x in inputs]))
+
+
+def new_uid():
+    return next(_uids)
