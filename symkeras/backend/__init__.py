@@ -1,6 +1,7 @@
 """symkeras.backend: the Keras 1 backend API (`K`), on symkeras' own compiler and runtime."""
 from .config import (backend, cast_to_floatx, epsilon, floatx, get_uid, image_dim_ordering,
-                     reset_uids, set_epsilon, set_floatx, set_image_dim_ordering)
+                     legacy_weight_ordering, reset_uids, set_epsilon, set_floatx,
+                     set_image_dim_ordering, set_legacy_weight_ordering)
 from .graph import Tensor, layer_scope
 from .variables import (Variable, batch_get_value, batch_set_value, count_params, dtype, eval,
                         eye, get_value, get_variable_shape, int_shape, is_explicit_shape,

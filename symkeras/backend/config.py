@@ -89,6 +89,21 @@ def reset_uids():
     _UID_PREFIXES.clear()
 
 
+_LEGACY_WEIGHT_ORDERING = False
+
+
+def legacy_weight_ordering():
+    """Keras 1 flag for reading weights saved before 1.0 with the old recurrent ordering."""
+    return _LEGACY_WEIGHT_ORDERING
+
+
+def set_legacy_weight_ordering(value):
+    global _LEGACY_WEIGHT_ORDERING
+    if value not in (True, False):
+        raise ValueError('set_legacy_weight_ordering: expected True or False; got %r' % (value,))
+    _LEGACY_WEIGHT_ORDERING = value
+
+
 def backend():
     """The backend's name. symkeras follows the Theano backend's semantics, and says so."""
     return 'theano'

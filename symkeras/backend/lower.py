@@ -11,6 +11,10 @@ For one set of input shapes (and learning-phase value) this module
      when they alias something else) and appends the update commits, which run after every
      output is computed, so updates read the old value of every variable (Theano semantics).
 """
+import bisect
+import heapq
+import math
+
 import numpy as np
 
 from .. import _core
@@ -39,7 +43,7 @@ class Meta:
 
     @property
     def size(self):
-        return int(np.prod(self.shape, dtype=np.int64))
+        return math.prod(self.shape)
 
     @property
     def nbytes(self):
@@ -240,26 +244,42 @@ def _read(times, b, t):
 
 def _plan_arena(buffers, times):
     """Give each arena buffer an offset so that buffers alive at the same time do not overlap.
-    Greedy first fit in order of first write; returns the arena size in bytes."""
-    live = []   # (offset, end, last_step)
-    size = 0
-    for b in sorted(times, key=lambda b: times[b][0]):
-        kind, _, nbytes = buffers[b]
-        if kind != ARENA:
-            continue
+    Buffers are placed in order of first write; a heap releases those whose last read has
+    passed into a coalescing free list, and each new buffer takes the first free block that
+    fits (or grows the arena). Returns the arena size in bytes."""
+    live = []    # heap of (last step, offset, bytes)
+    free = []    # sorted, coalesced (offset, bytes)
+    top = 0
+    for b in sorted((b for b in times if buffers[b][0] == ARENA), key=lambda b: times[b][0]):
         first, last = times[b]
-        live = [x for x in live if x[2] >= first]
-        live.sort()
-        need = -(-max(nbytes, 1) // _ALIGN) * _ALIGN
-        offset = 0
-        for start, end, _ in live:
-            if start - offset >= need:
+        while live and live[0][0] < first:
+            _, off, n = heapq.heappop(live)
+            _release(free, off, n)
+        need = -(-max(buffers[b][2], 1) // _ALIGN) * _ALIGN
+        for i, (off, n) in enumerate(free):
+            if n >= need:
+                free[i:i + 1] = [(off + need, n - need)] if n > need else []
                 break
-            offset = max(offset, end)
-        buffers[b][1] = offset
-        live.append((offset, offset + need, last))
-        size = max(size, offset + need)
-    return size
+        else:
+            if free and free[-1][0] + free[-1][1] == top:   # grow the last free block
+                off = free.pop()[0]
+            else:
+                off = top
+            top = max(top, off + need)
+        buffers[b][1] = off
+        heapq.heappush(live, (last, off, need))
+    return top
+
+
+def _release(free, off, n):
+    i = bisect.bisect(free, (off, n))
+    if i < len(free) and off + n == free[i][0]:      # merge with the next block
+        n += free.pop(i)[1]
+    if i > 0 and free[i - 1][0] + free[i - 1][1] == off:   # and with the previous one
+        off, n = free[i - 1][0], free[i - 1][1] + n
+        i -= 1
+        free.pop(i)
+    free.insert(i, (off, n))
 
 
 def dtype_code(dtype):
