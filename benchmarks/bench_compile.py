@@ -12,7 +12,7 @@ import time
 import numpy as np
 
 import symkeras.backend as K
-from symkeras.backend.function import _toposort
+from symkeras.backend.graph import toposort
 
 
 def chain_graph(n_nodes, seed=0):
@@ -24,7 +24,7 @@ def chain_graph(n_nodes, seed=0):
     values = [x]
     unary = [K.tanh, K.sigmoid, K.relu, K.square, K.abs]
     i = 0
-    while len(_toposort([values[-1].node])) < n_nodes:
+    while len(toposort([values[-1].node])) < n_nodes:
         i += 1
         prev, other = values[-1], values[rng.randint(len(values))]
         h = unary[i % len(unary)](prev * (1.0 + i * 1e-4) + other)
@@ -32,7 +32,7 @@ def chain_graph(n_nodes, seed=0):
             h = K.dot(h, w)
         values.append(h)
     out = K.sum(values[-1])
-    return x, out, len(_toposort([out.node]))
+    return x, out, len(toposort([out.node]))
 
 
 def mlp_training_graph(n_layers):
@@ -51,7 +51,7 @@ def mlp_training_graph(n_layers):
     for p, g in zip(params, K.gradients(loss, params)):
         v = K.zeros(K.get_variable_shape(p))
         updates += [(v, 0.9 * v - 0.01 * g), (p, p + 0.9 * v - 0.01 * g)]
-    nodes = len(_toposort([loss.node] + [u.node for _, u in updates]))
+    nodes = len(toposort([loss.node] + [u.node for _, u in updates]))
     return [x, y], [loss], updates, nodes
 
 

@@ -37,5 +37,13 @@ PYBIND11_MODULE(_core, m) {
     }, "Names of the registered kernels, indexed by kernel id.");
     m.def("opcodes", &opcode_names, "Elementwise opcode names of a family ('unary' or 'binary').");
     m.def("set_num_threads", [](int n) { omp_set_num_threads(n); });
+    m.def("set_parallel_policy", [](int64_t cheap, int64_t costly, double gemm_flops) {
+        parallel_policy() = ParallelPolicy{cheap, costly, gemm_flops};
+    }, py::arg("cheap_elems"), py::arg("costly_elems"), py::arg("gemm_flops"),
+       "Sizes above which kernels use several threads (see csrc/runtime/kernel.hpp).");
+    m.def("parallel_policy", [] {
+        auto& p = parallel_policy();
+        return py::make_tuple(p.cheap_elems, p.costly_elems, p.gemm_flops);
+    });
     m.def("get_num_threads", [] { return omp_get_max_threads(); });
 }

@@ -41,6 +41,10 @@ SK_KERNEL(copy_strided) {
     const int64_t* ss = shape + nd;
     const int64_t* ds = shape + 2 * nd;
     const int64_t so = ds[nd], dof = ds[nd + 1];
+    if (nd > kMaxDims) {
+        a.ctx->error = "copy_strided: more than 12 dimensions remain after merging";
+        return -1;
+    }
     switch (es) {
         case 1: copy_strided(nd, shape, ss, ds, (const uint8_t*)a.buf[0] + so, (uint8_t*)a.buf[1] + dof); return 0;
         case 4: copy_strided(nd, shape, ss, ds, (const uint32_t*)a.buf[0] + so, (uint32_t*)a.buf[1] + dof); return 0;
@@ -57,7 +61,7 @@ SK_KERNEL(fill) {
         using T = decltype(t);
         T* y = static_cast<T*>(a.buf[0]);
         const T v = static_cast<T>(a.fp[0]);
-#pragma omp parallel for if (n > kParallelElems) schedule(static)
+#pragma omp parallel for if (parallel_cheap(n)) schedule(static)
         for (int64_t i = 0; i < n; ++i) y[i] = v;
         return 0;
     });
@@ -74,20 +78,20 @@ SK_KERNEL(cast) {
             using D = decltype(d);
             D* y = static_cast<D*>(a.buf[1]);
             if (to == BOOL) {
-#pragma omp parallel for if (n > kParallelElems) schedule(static)
+#pragma omp parallel for if (parallel_cheap(n)) schedule(static)
                 for (int64_t i = 0; i < n; ++i) y[i] = x[i] != S(0);
             } else if constexpr (std::is_floating_point_v<S> && !std::is_floating_point_v<D>) {
                 // float -> int truncates toward zero like numpy; NaN and out-of-range give 0
                 // instead of undefined behaviour.
                 const double lo = (double)std::numeric_limits<D>::min();
                 const double hi = (double)std::numeric_limits<D>::max();
-#pragma omp parallel for if (n > kParallelElems) schedule(static)
+#pragma omp parallel for if (parallel_cheap(n)) schedule(static)
                 for (int64_t i = 0; i < n; ++i) {
                     double v = (double)x[i];
                     y[i] = (v >= lo && v <= hi) ? static_cast<D>(v) : D(0);
                 }
             } else {
-#pragma omp parallel for if (n > kParallelElems) schedule(static)
+#pragma omp parallel for if (parallel_cheap(n)) schedule(static)
                 for (int64_t i = 0; i < n; ++i) y[i] = static_cast<D>(x[i]);
             }
             return 0;

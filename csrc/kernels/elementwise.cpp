@@ -33,7 +33,10 @@ static inline T softplus(T v) {   // log(1 + exp(v)) without overflow
 // AFFINE [scale, shift] (y = scale*x + shift).
 template <class T>
 static int unary(int op, const T* x, T* y, int64_t n, const double* fp) {
-    const bool par = n > kParallelElems;
+    const bool costly = op == U_EXP || op == U_LOG || op == U_SIN || op == U_COS || op == U_TANH ||
+                        op == U_SIGMOID || op == U_SOFTPLUS || op == U_LOG1P || op == U_EXPM1 ||
+                        op == U_POWC;
+    const bool par = costly ? parallel_costly(n) : parallel_cheap(n);
 #define SK_LOOP(expr)                                                    \
     {                                                                    \
         _Pragma("omp parallel for if(par) schedule(static)")             \
@@ -128,7 +131,7 @@ static inline T pymod(T x, T y) {   // Python's sign convention: result has the 
 
 template <class T, class R, class Op>
 static void binary_loop(int ndim, const int64_t* shape, const int64_t* sa, const int64_t* sb,
-                        const T* x, const T* y, R* z, Op op) {
+                        const T* x, const T* y, R* z, Op op, bool costly = false) {
     int64_t zs[kMaxDims];
     int64_t st = 1;
     for (int d = ndim - 1; d >= 0; --d) { zs[d] = st; st *= shape[d]; }
@@ -149,7 +152,7 @@ static void binary_loop(int ndim, const int64_t* shape, const int64_t* sa, const
         } else {
             for (int64_t i = 0; i < len; ++i) pz[i] = op(px[i * ia], py[i * ib]);
         }
-    });
+    }, costly);
 }
 
 template <class T>
@@ -168,7 +171,9 @@ static int binary(int op, int ndim, const int64_t* shape, const int64_t* sa, con
         case B_DIV:
             if constexpr (std::is_floating_point_v<T>) { SK_ARITH(u / v) }
             else { SK_ARITH(floordiv(u, v)) }
-        case B_POW: SK_ARITH(std::pow(u, v))
+        case B_POW:
+            binary_loop<T, T>(ndim, shape, sa, sb, a, b, c, [](T u, T v) -> T { return static_cast<T>(std::pow(u, v)); }, true);
+            return 0;
         case B_MAXIMUM: SK_ARITH((u != u || u > v) ? u : v)   // NaN propagates as in numpy
         case B_MINIMUM: SK_ARITH((u != u || u < v) ? u : v)
         case B_MOD: SK_ARITH(pymod(u, v))
@@ -192,6 +197,10 @@ static int binary(int op, int ndim, const int64_t* shape, const int64_t* sa, con
 SK_KERNEL(binary) {
     const int op = (int)a.ip[0], nd = (int)a.ip[2];
     const int64_t* shape = a.ip + 3;
+    if (nd > kMaxDims) {
+        a.ctx->error = "binary: more than 12 dimensions remain after merging; reshape the operands";
+        return -1;
+    }
     int rc = dispatch_all(a.ip[1], [&](auto t) {
         using T = decltype(t);
         return binary<T>(op, nd, shape, shape + nd, shape + 2 * nd, a.buf[0], a.buf[1], a.buf[2]);
@@ -203,6 +212,10 @@ SK_KERNEL(binary) {
 // where(cond, x, y). ip: [dtype, ndim, shape, c_strides, x_strides, y_strides]; output contiguous.
 SK_KERNEL(switch) {
     const int nd = (int)a.ip[1];
+    if (nd > kMaxDims) {
+        a.ctx->error = "switch: more than 12 dimensions remain after merging; reshape the operands";
+        return -1;
+    }
     const int64_t* shape = a.ip + 2;
     const int64_t* sc = shape + nd;
     const int64_t* sx = shape + 2 * nd;

@@ -1,5 +1,6 @@
 // Reductions over the middle axis of a contiguous (outer, r, inner) view: sum, prod, max, min,
-// any, all, argmax, argmin. Float sums and products accumulate in double.
+// any, all, argmax, argmin (float sums and products accumulate in double), and prod_others,
+// the gradient of prod.
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -15,7 +16,7 @@ template <class T, class O>
 static void reduce(int op, const T* x, O* y, int64_t outer, int64_t r, int64_t inner) {
     using Acc = std::conditional_t<std::is_floating_point_v<T>, double,
                 std::conditional_t<std::is_floating_point_v<O>, double, int64_t>>;
-    const bool par = outer * r * inner > kParallelElems;
+    const bool par = parallel_cheap(outer * r * inner);
 #pragma omp parallel for collapse(2) if (par) schedule(static)
     for (int64_t o = 0; o < outer; ++o) {
         for (int64_t i = 0; i < inner; ++i) {
@@ -64,6 +65,51 @@ SK_KERNEL(reduce) {
         });
     });
     if (rc) a.ctx->error = "reduce: unsupported dtype";
+    return rc;
+}
+
+
+// The gradient of a product reduction: for every element of the middle axis of a contiguous
+// (outer, r, inner) view, the product of the other elements of its line. Prefix products are
+// stored first, then each is multiplied by the running suffix product: no division, so zeros
+// in x are handled exactly. Products are accumulated in double.
+
+// w holds the prefix products of a line (w may be y for double).
+template <class T>
+static void prod_others(const T* x, T* y, double* w, int64_t outer, int64_t r, int64_t inner) {
+    const bool par = parallel_cheap(outer * r * inner);
+#pragma omp parallel for collapse(2) if (par) schedule(static)
+    for (int64_t o = 0; o < outer; ++o) {
+        for (int64_t i = 0; i < inner; ++i) {
+            const int64_t base = o * r * inner + i;
+            const T* p = x + base;
+            T* q = y + base;
+            double* pre = w + base;
+            double acc = 1;
+            for (int64_t k = 0; k < r; ++k) {
+                pre[k * inner] = acc;
+                acc *= (double)p[k * inner];
+            }
+            acc = 1;
+            for (int64_t k = r - 1; k >= 0; --k) {
+                q[k * inner] = (T)(pre[k * inner] * acc);
+                acc *= (double)p[k * inner];
+            }
+        }
+    }
+}
+
+// bufs: [x, y, w] with w a float64 scratch of x's size (or y itself when x is float64).
+// ip: [dtype, outer, r, inner]
+SK_KERNEL(prod_others) {
+    const int64_t outer = a.ip[1], r = a.ip[2], inner = a.ip[3];
+    int rc = dispatch_float(a.ip[0], [&](auto t) {
+        using T = decltype(t);
+        prod_others<T>(static_cast<const T*>(a.buf[0]), static_cast<T*>(a.buf[1]),
+                       static_cast<double*>(a.buf[2]), outer, r, inner);
+        return 0;
+    });
+    if (rc) a.ctx->error = "prod_others: unsupported dtype";
     return rc;
 }
 

@@ -42,9 +42,20 @@ using KernelFn = int (*)(const Args&);
 // Registers a kernel under its name; returns its id. Called by static initialisers (SK_KERNEL).
 int register_kernel(const char* name, KernelFn fn);
 
-// Work below this many elements runs on one thread: on these machines an OpenMP region
-// costs more than it saves for small tensors.
-constexpr int64_t kParallelElems = 1 << 16;
+// When a kernel uses more than one thread. Waking a sleeping OpenMP team (idle threads never
+// spin: see symkeras/__init__.py) costs 40-50 us on the 2-core machines this was measured on,
+// so a parallel region pays only for work well above that: about 2M elements of memory-bound
+// work (copy, add, cast, gather, sums), 128K elements of transcendental work (exp, tanh,
+// softmax, random numbers), and 2e7 flops of matrix product. Settable from Python
+// (_core.set_parallel_policy) for tests and tuning.
+struct ParallelPolicy {
+    int64_t cheap_elems = int64_t(1) << 21;
+    int64_t costly_elems = int64_t(1) << 17;
+    double gemm_flops = 2e7;
+};
+ParallelPolicy& parallel_policy();
+inline bool parallel_cheap(int64_t n) { return n > parallel_policy().cheap_elems; }
+inline bool parallel_costly(int64_t n) { return n > parallel_policy().costly_elems; }
 
 }  // namespace sk
 

@@ -7,6 +7,11 @@ std::vector<std::pair<std::string, KernelFn>>& kernel_table() {
     return table;
 }
 
+ParallelPolicy& parallel_policy() {
+    static ParallelPolicy policy;
+    return policy;
+}
+
 int register_kernel(const char* name, KernelFn fn) {
     auto& t = kernel_table();
     t.emplace_back(name, fn);

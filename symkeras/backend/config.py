@@ -22,20 +22,25 @@ def _config_path():
 
 
 def _load_user_config():
+    """Apply keras.json and KERAS_IMAGE_DIM_ORDERING; a bad value changes no setting."""
     global _FLOATX, _EPSILON, _IMAGE_DIM_ORDERING
     path = _config_path()
+    cfg = {}
     if os.path.exists(path):
         try:
             with open(path) as f:
                 cfg = json.load(f)
         except (OSError, ValueError) as e:
             raise ValueError('symkeras: cannot read %s: %s' % (path, e)) from None
-        _FLOATX = cfg.get('floatx', _FLOATX)
-        _EPSILON = float(cfg.get('epsilon', _EPSILON))
-        _IMAGE_DIM_ORDERING = cfg.get('image_dim_ordering', _IMAGE_DIM_ORDERING)
-    _IMAGE_DIM_ORDERING = os.environ.get('KERAS_IMAGE_DIM_ORDERING', _IMAGE_DIM_ORDERING)
-    set_floatx(_FLOATX)
-    set_image_dim_ordering(_IMAGE_DIM_ORDERING)
+    saved = _FLOATX, _EPSILON, _IMAGE_DIM_ORDERING
+    try:
+        set_floatx(cfg.get('floatx', _FLOATX))
+        set_epsilon(cfg.get('epsilon', _EPSILON))
+        set_image_dim_ordering(os.environ.get('KERAS_IMAGE_DIM_ORDERING',
+                                              cfg.get('image_dim_ordering', _IMAGE_DIM_ORDERING)))
+    except (TypeError, ValueError) as e:
+        _FLOATX, _EPSILON, _IMAGE_DIM_ORDERING = saved
+        raise ValueError('symkeras: %s (settings from %s and the environment)' % (e, path)) from None
 
 
 def epsilon():
@@ -102,6 +107,19 @@ def set_legacy_weight_ordering(value):
     if value not in (True, False):
         raise ValueError('set_legacy_weight_ordering: expected True or False; got %r' % (value,))
     _LEGACY_WEIGHT_ORDERING = value
+
+
+def spatial_axes(fn, dim_ordering, n, allow_default=True):
+    """The n spatial axes of an image tensor: after the channels for 'th', before them for
+    'tf'; 'default' (when allowed) is image_dim_ordering(). `fn` names the caller in errors."""
+    if allow_default and dim_ordering == 'default':
+        dim_ordering = _IMAGE_DIM_ORDERING
+    if dim_ordering == 'th':
+        return tuple(range(2, 2 + n))
+    if dim_ordering == 'tf':
+        return tuple(range(1, 1 + n))
+    raise ValueError("%s: unknown dim_ordering %r; expected %s" % (
+        fn, dim_ordering, "'th', 'tf' or 'default'" if allow_default else "'th' or 'tf'"))
 
 
 def backend():

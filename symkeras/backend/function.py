@@ -1,7 +1,8 @@
 """K.function: compile a graph once; run the whole step in one C++ call per batch."""
 import numpy as np
 
-from .graph import Placeholder, ShapeError, Tensor, VariableLeaf, as_node, describe, is_float
+from .graph import (Placeholder, ShapeError, Tensor, VariableLeaf, as_node, describe, fmt_shape,
+                    is_float, toposort)
 from . import lower
 
 OPTIONS = ('debug', 'name', 'profile')
@@ -43,17 +44,13 @@ class _InputSpec:
             if not np.all(np.isfinite(arr)) or not np.array_equal(arr, np.trunc(arr)):
                 raise TypeError('K.function: %s expects %s data; got %s values that are not '
                                 'whole numbers' % (self.label, self.dtype, arr.dtype))
-        return np.ascontiguousarray(arr, dtype=self.np_dtype)
+        return np.asarray(arr, dtype=self.np_dtype, order='C')   # ascontiguousarray makes 0-d 1-d
 
     def check_shape(self, shape):
         if len(shape) != len(self.shape) or any(
                 d is not None and d != s for d, s in zip(self.shape, shape)):
             raise ValueError('K.function: %s expects shape %s; got an array of shape %s'
-                             % (self.label, _fmt(self.shape), _fmt(shape)))
-
-
-def _fmt(shape):
-    return '(' + ', '.join('None' if d is None else str(d) for d in shape) + (',)' if len(shape) == 1 else ')')
+                             % (self.label, fmt_shape(self.shape), fmt_shape(shape)))
 
 
 class Function:
@@ -69,7 +66,7 @@ class Function:
         self._outputs = [as_node(o) for o in outputs]
         self._updates = _dedupe_updates(updates)
         roots = self._outputs + [v for _, v in self._updates] + [w for w, _ in self._updates]
-        self._order = _toposort(roots)
+        self._order = toposort(roots)
         self._check_inputs()
         self._runtime = [s for s in self._specs if not s.by_value]
         self._cache = {}
@@ -178,26 +175,9 @@ def _dedupe_updates(updates):
         if len(val.shape) != len(vnode.shape) or any(
                 a is not None and a != b for a, b in zip(val.shape, vnode.shape)):
             raise ShapeError('K.function: update of %r: the variable has shape %s but its new value '
-                             'has shape %s%s' % (var.name, _fmt(vnode.shape), _fmt(val.shape),
+                             'has shape %s%s' % (var.name, fmt_shape(vnode.shape), fmt_shape(val.shape),
                                                 describe(val.prov)))
         out.append((vnode, val))
     return out
 
 
-def _toposort(roots):
-    order, state = [], {}
-    for root in roots:
-        if root in state:
-            continue
-        stack = [(root, iter(root.inputs))]
-        state[root] = 1
-        while stack:
-            node, it = stack[-1]
-            child = next(it, None)
-            if child is None:
-                stack.pop()
-                order.append(node)
-            elif child not in state:
-                state[child] = 1
-                stack.append((child, iter(child.inputs)))
-    return order

@@ -18,6 +18,7 @@ def gradients(loss, variables):
     targets = [as_node(v) for v in variables]
 
     order = _on_paths(lnode, set(targets))
+    on_path = set(order)
     grads = {lnode: [Tensor(as_node(1.0, lnode.dtype))]}
     for node in reversed(order):
         gs = grads.pop(node, None) if node not in targets else grads.get(node)
@@ -27,7 +28,7 @@ def gradients(loss, variables):
         ins = [Tensor(i) for i in node.inputs]
         in_grads = node.op.grad(ins, Tensor(node), g)
         for inp, gi in zip(node.inputs, in_grads):
-            if gi is None or inp not in order or not is_float(inp.dtype):
+            if gi is None or inp not in on_path or not is_float(inp.dtype):
                 continue
             gn = as_node(gi)
             if gn.dtype != inp.dtype:
@@ -50,8 +51,8 @@ def _sum(terms):
 
 def _on_paths(loss, targets):
     """Nodes that lie on a path from some target to the loss, in topological order."""
-    from .function import _toposort
-    order = _toposort([loss])
+    from .graph import toposort
+    order = toposort([loss])
     reach = set()
     for node in order:
         if node in targets or any(i in reach for i in node.inputs):

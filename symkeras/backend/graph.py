@@ -71,7 +71,7 @@ class layer_scope:
         _scope.label = self.prev
 
 
-def _provenance():
+def provenance():
     """(file, line, layer label) of the first stack frame outside the symkeras package."""
     f = sys._getframe(2)
     while f is not None and f.f_code.co_filename.startswith(_PKG_DIR):
@@ -177,34 +177,61 @@ def apply(op, *inputs):
     node = _table.get(key)
     if node is not None:
         return node
-    prov = _provenance()
+    prov = provenance()
     try:
         dtype, shape = op.infer(inputs)
     except ShapeError as e:
         raise ShapeError('%s: %s%s' % (op.name, e, describe(prov))) from None
     value = None
-    if op.pure and _size(shape) <= FOLD_LIMIT:
+    if op.pure and (static_size(shape) or 0) <= FOLD_LIMIT:
         value = op.fold(inputs)
     if value is not None:
         value = np.asarray(value, dtype=dtype)
         if value.shape != tuple(shape):
             raise AssertionError('%s folded to shape %s, inferred %s' % (op.name, value.shape, shape))
-        node = constant_node(value)
-    else:
-        node = Node(op, tuple(inputs), dtype, tuple(shape), None, prov)
+        # not entered under `key`: a constant does not keep its inputs alive, so their ids
+        # could be reused by new nodes and the entry would then answer for a different graph
+        return constant_node(value)
+    node = Node(op, tuple(inputs), dtype, tuple(shape), None, prov)
     if op.pure:
         with _table_lock:
             node = _table.setdefault(key, node)
     return node
 
 
-def _size(shape):
+def static_size(shape):
+    """The number of elements of a static shape, or None if a dimension is unknown."""
     n = 1
     for d in shape:
         if d is None:
-            return 0
+            return None
         n *= d
     return n
+
+
+def fmt_shape(shape):
+    """A shape as Keras prints it: (None, 3), (5,), ()."""
+    return '(' + ', '.join('None' if d is None else str(d) for d in shape) + (',)' if len(shape) == 1 else ')')
+
+
+def toposort(roots):
+    """Every node that `roots` depend on, inputs before the nodes that use them."""
+    order, seen = [], set()
+    for root in roots:
+        if root in seen:
+            continue
+        stack = [(root, iter(root.inputs))]
+        seen.add(root)
+        while stack:
+            node, it = stack[-1]
+            child = next(it, None)
+            if child is None:
+                stack.pop()
+                order.append(node)
+            elif child not in seen:
+                seen.add(child)
+                stack.append((child, iter(child.inputs)))
+    return order
 
 
 class Leaf(Op):
@@ -235,7 +262,7 @@ class Constant(Leaf):
 
 
 def leaf_node(op, dtype, shape, value=None):
-    return Node(op, (), dtype, tuple(shape), value, _provenance())
+    return Node(op, (), dtype, tuple(shape), value, provenance())
 
 
 _SMALL_CONSTANT = 1024

@@ -96,6 +96,10 @@ def specialise(order, input_metas, update_pairs, outputs):
             raise AssertionError('unbound placeholder reached specialise')
         ins = [metas[i] for i in node.inputs]
         try:
+            for i in op.static_inputs:
+                if ins[i].value is None:
+                    raise ShapeError('input %d must be computable from shapes and constants '
+                                     'before the step runs' % i)
             k = op.forward(ins)
             if k is not None:
                 metas[node] = ins[k]
@@ -104,12 +108,8 @@ def specialise(order, input_metas, update_pairs, outputs):
             if any(d is None for d in shape):
                 raise ShapeError('output shape %s is not known after specialisation' % (shape,))
             value = None
-            if op.pure and np.prod(shape, dtype=np.int64) <= FOLD_LIMIT:
+            if op.pure and math.prod(shape) <= FOLD_LIMIT:
                 value = op.fold(ins)
-            for i in op.static_inputs:
-                if ins[i].value is None:
-                    raise ShapeError('input %d must be computable from shapes and constants '
-                                     'before the step runs' % i)
         except ShapeError as e:
             raise ShapeError('%s: %s%s' % (op.name, e, describe(node.prov))) from None
         if value is not None:

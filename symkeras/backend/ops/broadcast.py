@@ -61,7 +61,7 @@ class Shape(Op):
         return [None]
 
 
-def _target(ins, i, ndim=None):
+def target_shape(ins, i, ndim=None):
     entries = static_entries(ins[i])
     for d in entries:
         if d is not None and d < 0:
@@ -78,7 +78,7 @@ class Fill(Op):
         self.dtype = dtype
 
     def infer(self, ins):
-        return self.dtype, _target(ins, 0)
+        return self.dtype, target_shape(ins, 0)
 
     def ref(self, shape):
         return np.full(tuple(int(d) for d in shape), self.value_, dtype=self.dtype)
@@ -125,7 +125,7 @@ class BroadcastTo(Op):
     static_inputs = (1,)
 
     def infer(self, ins):
-        target = _target(ins, 1)
+        target = target_shape(ins, 1)
         _check_broadcastable(ins[0].shape, target)
         return ins[0].dtype, target
 
@@ -154,7 +154,7 @@ class SumTo(Op):
     static_inputs = (1,)
 
     def infer(self, ins):
-        target = _target(ins, 1)
+        target = target_shape(ins, 1)
         _check_broadcastable(target, ins[0].shape)
         return ins[0].dtype, target
 

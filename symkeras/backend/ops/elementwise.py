@@ -7,7 +7,7 @@ import numpy as np
 
 from ... import _core
 from .. import config
-from ..graph import (Op, ShapeError, Tensor, as_node, is_float, make,
+from ..graph import (Node, Op, ShapeError, Tensor, as_node, fmt_shape, is_float, make,
                      normalize_dtype)
 from ..lower import dtype_code
 from . import strides as S
@@ -28,10 +28,8 @@ COMPARISONS = ('EQ', 'NE', 'GT', 'GE', 'LT', 'LE', 'AND', 'OR', 'XOR')
 def broadcast_shape(a, b):
     """numpy's broadcast of two static shapes; None (unknown) is assumed to match."""
     n = max(len(a), len(b))
-    a = (1,) * (n - len(a)) + tuple(a)
-    b = (1,) * (n - len(b)) + tuple(b)
     out = []
-    for x, y in zip(a, b):
+    for x, y in zip((1,) * (n - len(a)) + tuple(a), (1,) * (n - len(b)) + tuple(b)):
         if x == 1:
             out.append(y)
         elif y == 1:
@@ -41,12 +39,8 @@ def broadcast_shape(a, b):
         elif y is None or x == y:
             out.append(x)
         else:
-            raise ShapeError('shapes %s and %s cannot be broadcast together' % (_fmt(a), _fmt(b)))
+            raise ShapeError('shapes %s and %s cannot be broadcast together' % (fmt_shape(a), fmt_shape(b)))
     return tuple(out)
-
-
-def _fmt(s):
-    return '(' + ', '.join('None' if d is None else str(d) for d in s) + (',)' if len(s) == 1 else ')')
 
 
 _RANK = {'bool': 0, 'uint8': 1, 'int32': 2, 'int64': 3, 'float32': 4, 'float64': 5}
@@ -61,31 +55,53 @@ def result_dtype(a, b):
     return 'int32' if d == 'bool' else d
 
 
-def _is_scalar(x):
+def is_scalar(x):
     return isinstance(x, (numbers.Number, np.number, np.bool_)) and not isinstance(x, Tensor)
 
 
-def _operands(x, y):
-    """Nodes for a binary op; Python and numpy scalars take the tensor operand's dtype when
-    they fit it (x * 2.0 stays float32), as weakly typed constants."""
-    if _is_scalar(x) and not _is_scalar(y):
+def operands(x, y):
+    """Nodes for a binary op. Numbers and arrays next to a tensor are weakly typed constants:
+    they take the tensor's dtype when they fit it (x * 2.0 stays float32; a float array next to
+    a float64 tensor stays float64)."""
+    x_weak, y_weak = not isinstance(x, (Tensor, Node)), not isinstance(y, (Tensor, Node))
+    if x_weak and not y_weak:
         yn = as_node(y)
-        return as_node(x, _scalar_dtype(x, yn.dtype)), yn
-    if _is_scalar(y) and not _is_scalar(x):
+        return _weak(x, yn.dtype), yn
+    if y_weak and not x_weak:
         xn = as_node(x)
-        return xn, as_node(y, _scalar_dtype(y, xn.dtype))
+        return xn, _weak(y, xn.dtype)
+    if is_scalar(x) and not is_scalar(y):
+        yn = as_node(y)
+        return as_node(x, scalar_dtype(x, yn.dtype)), yn
+    if is_scalar(y) and not is_scalar(x):
+        xn = as_node(x)
+        return xn, as_node(y, scalar_dtype(y, xn.dtype))
     return as_node(x), as_node(y)
 
 
-def _scalar_dtype(v, dtype):
+def _weak(v, dtype):
+    if is_scalar(v):
+        return as_node(v, scalar_dtype(v, dtype))
+    arr = np.asarray(v)
+    return as_node(arr, dtype if arr.dtype.kind == 'f' and is_float(dtype) else None)
+
+
+def scalar_dtype(v, dtype):
     if isinstance(v, (bool, np.bool_)) or is_float(dtype):
         return dtype
     if isinstance(v, (float, np.floating)):
         return config.floatx()
-    return 'int32' if dtype == 'bool' else dtype
+    if dtype == 'bool' or not _fits(v, dtype):
+        return 'int32' if _fits(v, 'int32') else 'int64'
+    return dtype
 
 
-def _to_float(node):
+def _fits(v, dtype):
+    info = np.iinfo(dtype)
+    return info.min <= v <= info.max
+
+
+def to_float(node):
     return node if is_float(node.dtype) else cast(Tensor(node), config.floatx()).node
 
 
@@ -123,7 +139,8 @@ _UNARY_RULES = {
     'RECIPROCAL': (np.reciprocal, lambda x, y, g: -(g * square(y))),
     'RELU': (_np_relu, lambda x, y, g, alpha, hi: _relu_grad(x, g, alpha, hi)),
     'CLIP': (lambda x, lo, hi: np.clip(x, lo, hi),
-             lambda x, y, g, lo, hi: g * cast((x >= lo) & (x <= hi), x.dtype)),
+             # a select, not a product: sqrt's infinite gradient at a clipped 0 must not give NaN
+             lambda x, y, g, lo, hi: switch((x >= lo) & (x <= hi), g, 0.)),
     'POWC': (lambda x, e: np.power(x, e), lambda x, y, g, e: g * (e * pow(x, e - 1))),
     'HARD_SIGMOID': (lambda x: np.clip(0.2 * x + 0.5, 0, 1),
                      lambda x, y, g: g * cast((x >= -2.5) & (x <= 2.5), x.dtype) * 0.2),
@@ -144,6 +161,10 @@ class Unary(Op):
     def __init__(self, code, params=()):
         self.code = code
         self.params = tuple(float(p) for p in params)
+
+    @property
+    def name(self):     # 'tanh', 'relu': messages and profiles name the operation
+        return self.code.lower()
 
     def infer(self, ins):
         x = ins[0]
@@ -173,9 +194,11 @@ class Unary(Op):
 def unary(code, x, *params):
     node = as_node(x)
     if code in _FLOAT_ONLY:
-        node = _to_float(node)
+        node = to_float(node)
     if code == 'NOT' and node.dtype != 'bool':
         node = cast(Tensor(node), 'bool').node
+    elif code != 'NOT' and node.dtype == 'bool':   # bool arithmetic happens in int32
+        node = cast(Tensor(node), 'int32').node
     return make(Unary(code, params), Tensor(node))
 
 
@@ -243,7 +266,7 @@ def relu(x, alpha=0., max_value=None):
 
 
 def elu(x, alpha=1.0):
-    x = Tensor(_to_float(as_node(x)))
+    x = Tensor(to_float(as_node(x)))
     return switch(x > 0, x, alpha * unary('EXPM1', x))
 
 
@@ -258,9 +281,9 @@ def clip(x, min_value, max_value):
 
 def pow(x, a):
     """x ** a for a number a (or elementwise for a tensor a)."""
-    if _is_scalar(a):
-        node = _to_float(as_node(x)) if (not float(a).is_integer() or a < 0) else as_node(x)
-        return make(Unary('POWC', (a,)), Tensor(node))
+    if is_scalar(a):
+        node = to_float(as_node(x)) if (not float(a).is_integer() or a < 0) else as_node(x)
+        return unary('POWC', Tensor(node), a)
     return binary('POW', x, a)
 
 
@@ -295,6 +318,10 @@ class Binary(Op):
     def __init__(self, code):
         self.code = code
 
+    @property
+    def name(self):     # 'add', 'maximum': messages and profiles name the operation
+        return self.code.lower()
+
     def infer(self, ins):
         x, y = ins
         if x.dtype != y.dtype:
@@ -326,21 +353,48 @@ class Binary(Op):
                [BINARY[self.code], dtype_code(x.dtype), len(shape)] + shape + sa + sb)
 
 
-def binary(code, x, y):
-    xn, yn = _operands(x, y)
+def unify(x, y, rule=result_dtype):
+    """x and y as Tensors of one dtype, rule(dtype_x, dtype_y); numbers are weakly typed."""
+    xn, yn = operands(x, y)
+    dt = rule(xn.dtype, yn.dtype)
+    return cast(Tensor(xn), dt), cast(Tensor(yn), dt)
+
+
+def branches(x, y):
+    """Two branches (callables are called first: Keras 1 allows lazy branches) in one dtype."""
+    return unify(x() if callable(x) else x, y() if callable(y) else y)
+
+
+def _binary_dtype(code):
     if code in ('AND', 'OR', 'XOR'):
-        dt = 'bool'
-    else:
-        dt = result_dtype(xn.dtype, yn.dtype)
-        if code == 'DIV' and not is_float(dt):
-            dt = config.floatx()     # true division, as Python 3 and Theano
-        if code == 'POW' and not is_float(dt):
-            dt = config.floatx()
-    if xn.dtype != dt:
-        xn = cast(Tensor(xn), dt).node
-    if yn.dtype != dt:
-        yn = cast(Tensor(yn), dt).node
-    return make(Binary(code), Tensor(xn), Tensor(yn))
+        return lambda a, b: 'bool'
+    if code in ('DIV', 'POW'):     # true division, as Python 3 and Theano
+        return lambda a, b: result_dtype(a, b) if is_float(result_dtype(a, b)) else config.floatx()
+    return result_dtype
+
+
+_RIGHT_IDENTITY = {'ADD': 0, 'SUB': 0, 'MUL': 1, 'DIV': 1}
+
+
+def binary(code, x, y):
+    """The node of a binary op; x*1, x+0, x-0 and x/1 are x itself (in a fresh Tensor).
+    Operands keep the user's order (commutative ops are not reordered) so that errors name the
+    shapes in the order they were written."""
+    xt, yt = unify(x, y, _binary_dtype(code))
+    xn, yn = xt.node, yt.node
+    identity = _RIGHT_IDENTITY.get(code)
+    if identity is not None:
+        if _is_identity(yn, xn, identity):
+            return Tensor(xn)
+        if code in ('ADD', 'MUL') and _is_identity(xn, yn, identity):
+            return Tensor(yn)
+    return make(Binary(code), xt, yt)
+
+
+def _is_identity(c, other, value):
+    """c is a constant equal to `value` everywhere, and broadcasting it leaves other's shape."""
+    return (c.value is not None and c.ndim <= other.ndim and all(d == 1 for d in c.shape)
+            and bool(np.all(c.value == value)))
 
 
 def maximum(x, y):
@@ -409,20 +463,7 @@ def zeros_scalar(dtype):
 
 def switch(condition, then_expression, else_expression):
     """Elementwise choice; callables are called first (Keras 1 allows lazy branches)."""
-    if callable(then_expression):
-        then_expression = then_expression()
-    if callable(else_expression):
-        else_expression = else_expression()
-    c = as_node(condition)
-    if c.dtype != 'bool':
-        c = cast(Tensor(c), 'bool').node
-    xn, yn = _operands(then_expression, else_expression)
-    dt = result_dtype(xn.dtype, yn.dtype)
-    if xn.dtype != dt:
-        xn = cast(Tensor(xn), dt).node
-    if yn.dtype != dt:
-        yn = cast(Tensor(yn), dt).node
-    return make(Switch(), Tensor(c), Tensor(xn), Tensor(yn))
+    return make(Switch(), cast(condition, 'bool'), *branches(then_expression, else_expression))
 
 
 class Cast(Op):
