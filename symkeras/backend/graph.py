@@ -103,6 +103,7 @@ class Op:
     - grad(ins, out, g) -> one Tensor or None per input: the symbolic gradient;
     - lower(ins, out, L): emit kernel instructions (see lower.Lowering);
     - forward(ins) -> index or None: at specialisation, the output is that input (no work);
+    Subclasses define infer, ref and lower (leaves, which are never lowered, define none).
     - alias = True: the output is the input's memory with another shape (reshape and kin).
     """
     pure = True           # False: never folded, never merged (random numbers, printing)
@@ -121,17 +122,8 @@ class Op:
     def name(self):
         return type(self).__name__
 
-    def infer(self, ins):
-        raise NotImplementedError(self.name + '.infer')
-
-    def ref(self, *xs):
-        raise NotImplementedError(self.name + '.ref')
-
     def grad(self, ins, out, g):
-        raise NotImplementedError('%s has no gradient' % self.name)
-
-    def lower(self, ins, out, L):
-        raise NotImplementedError(self.name + '.lower')
+        raise TypeError('K.gradients: %s has no gradient' % self.name)
 
     def forward(self, ins):
         return None

@@ -282,5 +282,10 @@ def _release(free, off, n):
     free.insert(i, (off, n))
 
 
+def opcodes(family):
+    """{name: code} of the elementwise opcodes of a kernel family ('unary', 'binary')."""
+    return {name: i for i, name in enumerate(_core.opcodes(family))}
+
+
 def dtype_code(dtype):
     return DTYPE_CODES[dtype]

@@ -49,7 +49,7 @@ def variable(value, dtype=None, name=None):
 def placeholder(shape=None, ndim=None, dtype=None, sparse=False, name=None):
     """A symbolic input of the given shape (None for a dimension known only at run time)."""
     if sparse:
-        raise NotImplementedError('placeholder(sparse=True): symkeras has no sparse tensors; '
+        raise ValueError('placeholder(sparse=True): symkeras has no sparse tensors; '
                                   'pass dense arrays')
     if shape is None:
         if ndim is None:

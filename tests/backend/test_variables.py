@@ -193,3 +193,8 @@ def test_zeros_like_ones_like_follow_run_time_shape():
     v = K.variable(np.ones((2, 2)), dtype='float64')
     np.testing.assert_array_equal(K.eval(K.zeros_like(v)), np.zeros((2, 2)))
     assert K.dtype(K.ones_like(v)) == 'float64'
+
+
+def test_sparse_placeholder_is_refused_with_a_clear_message():
+    with pytest.raises(ValueError, match='no sparse tensors'):
+        K.placeholder(shape=(None, 3), sparse=True)

@@ -5,11 +5,10 @@ import numbers
 
 import numpy as np
 
-from ... import _core
 from .. import config
 from ..graph import (Node, Op, ShapeError, Tensor, as_node, fmt_shape, is_float, make,
                      normalize_dtype)
-from ..lower import dtype_code
+from ..lower import dtype_code, opcodes
 from . import strides as S
 from .broadcast import unbroadcast
 
@@ -18,8 +17,8 @@ __all__ = ['abs', 'sqrt', 'exp', 'log', 'round', 'sign', 'pow', 'clip', 'sin', '
            'lesser_equal', 'switch', 'cast', 'relu', 'elu', 'softplus', 'softsign', 'sigmoid',
            'hard_sigmoid', 'tanh']
 
-UNARY = {n: i for i, n in enumerate(_core.opcodes('unary'))}
-BINARY = {n: i for i, n in enumerate(_core.opcodes('binary'))}
+UNARY = opcodes('unary')
+BINARY = opcodes('binary')
 COMPARISONS = ('EQ', 'NE', 'GT', 'GE', 'LT', 'LE', 'AND', 'OR', 'XOR')
 
 
