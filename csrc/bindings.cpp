@@ -17,22 +17,29 @@ PYBIND11_MODULE(_core, m) {
     py::class_<OutputSpec>(m, "OutputSpec")
         .def(py::init([](std::vector<py::ssize_t> shape, py::dtype dt) { return OutputSpec{shape, dt}; }));
 
+    py::class_<BufSpec>(m, "BufSpec")
+        .def(py::init([](int kind, int64_t index, int64_t nbytes) { return BufSpec{kind, index, nbytes}; }));
+
+    static py::exception<std::runtime_error> kernel_error_type(m, "KernelError", PyExc_RuntimeError);
+    kernel_error = kernel_error_type.ptr();
+
     py::class_<Program>(m, "Program")
-        .def(py::init<std::vector<std::pair<int, int64_t>>, int64_t, std::vector<py::array>,
-                      std::vector<py::array>, std::vector<OutputSpec>, int>())
+        .def(py::init<std::vector<BufSpec>, int64_t, std::vector<py::array>, std::vector<py::array>,
+                      std::vector<OutputSpec>, int>())
         .def("add", &Program::add)
         .def("add_callback", &Program::add_callback)
-        .def("run", &Program::run, py::arg("inputs"), py::arg("step") = 0)
-        .def_readonly("error_instr", &Program::error_instr)
+        .def("run", &Program::run, py::arg("inputs"), py::arg("step") = 0,
+             "Run the program; a failing kernel raises KernelError(message, instruction index).")
         .def_readwrite("profile", &Program::profile)
         .def_readonly("instr_seconds", &Program::instr_seconds)
         .def_property_readonly("arena_bytes", &Program::arena_bytes)
+        .def_property_readonly("work_bytes", &Program::work_bytes)
         .def_property_readonly("kernels", &Program::kernels)
         .def("__len__", &Program::size);
 
     m.def("kernel_names", [] {
         std::vector<std::string> names;
-        for (auto& kv : kernel_table()) names.push_back(kv.first);
+        for (auto& k : kernel_table()) names.push_back(k.name);
         return names;
     }, "Names of the registered kernels, indexed by kernel id.");
     m.def("opcodes", &opcode_names, "Elementwise opcode names of a family ('unary' or 'binary').");

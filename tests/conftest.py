@@ -1,12 +1,16 @@
 import os
 import sys
+import tempfile
 
 import numpy as np
 import pytest
 
-sys.path.insert(0, os.path.dirname(__file__))
+# The suite must not depend on the developer's ~/.keras/keras.json or environment: symkeras
+# reads them at import, which happens after this file is loaded.
+os.environ['KERAS_HOME'] = tempfile.mkdtemp(prefix='symkeras-tests-')
+os.environ.pop('KERAS_IMAGE_DIM_ORDERING', None)
 
-SHARED = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..', 'shared'))
+sys.path.insert(0, os.path.dirname(__file__))
 
 
 @pytest.fixture(autouse=True)

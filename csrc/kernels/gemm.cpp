@@ -17,8 +17,8 @@
 // stay in L1; an MR x NR tile of C is accumulated in registers by a loop the compiler vectorises
 // (`omp simd`), then written back with alpha and beta. Packing is also how transposed operands
 // are read, so the inner loop never walks a stride. A C narrower than one tile is computed as
-// C^T = op(B)^T op(A)^T, written back through swapped strides. The packing buffers are
-// allocated once per call. Large problems use OpenMP, in one parallel region without barriers:
+// C^T = op(B)^T op(A)^T, written back through swapped strides. The packing buffers are the
+// runtime's scratch memory (gemm_workspace sizes it). Large problems use OpenMP, in one parallel region without barriers:
 // over batch items when there are enough of them, otherwise each thread computes its own block
 // of C's tiles.
 #include <omp.h>
@@ -201,38 +201,72 @@ int64_t padded_area(int64_t m, int64_t n) {
     return (m + Bl::MR - 1) / Bl::MR * Bl::MR * ((n + Bl::NR - 1) / Bl::NR * Bl::NR);
 }
 
+// The problem of an instruction: C^T = op(B)^T op(A)^T when C is narrower than one tile (a
+// Dense layer with 10 outputs), which puts the long side along the tile rows; `swapped` says so.
+template <class T>
+Problem<T> plan(const int64_t* ip, const double* fp, bool* swapped) {
+    using Bl = Blocking<T>;
+    Problem<T> g{ip[1] != 0, ip[2] != 0, ip[3], ip[4], ip[5], ip[6], ip[7], ip[8], 1,
+                 fp ? (T)fp[0] : T(1), fp ? (T)fp[1] : T(0)};
+    *swapped = g.N < Bl::NR && padded_area<T>(g.N, g.M) < padded_area<T>(g.M, g.N);
+    if (*swapped) g = Problem<T>{!g.tb, !g.ta, g.N, g.M, g.K, g.ldb, g.lda, 1, g.rsc, g.alpha, g.beta};
+    return g;
+}
+
+// Elements of packed op(B) block and op(A) panel one thread needs.
+template <class T>
+int64_t packing_elems(const Problem<T>& g) {
+    using Bl = Blocking<T>;
+    const int64_t kc = std::min(Bl::KC, g.K);
+    return kc * ((std::min(Bl::NC, g.N) + Bl::NR - 1) / Bl::NR * Bl::NR) + kc * Bl::MR;
+}
+
+// Bytes of scratch one thread packs into: a 64-byte aligned slice, never empty.
+template <class T>
+int64_t slice_bytes(const Problem<T>& g) {
+    return std::max<int64_t>(64, (packing_elems(g) * (int64_t)sizeof(T) + 63) / 64 * 64);
+}
+
+// Scratch for as many threads as OpenMP may give a parallel region, now or after the thread
+// count is raised up to the number of processors. (More threads than that run one per slice.)
+template <class T>
+size_t workspace_for(const int64_t* ip) {
+    bool swapped;
+    const int threads = std::max(omp_get_max_threads(), omp_get_num_procs());
+    return (size_t)slice_bytes(plan<T>(ip, nullptr, &swapped)) * (size_t)threads;
+}
+
+size_t gemm_workspace(const int64_t* ip, int nip) {
+    return ip[0] == F32 ? workspace_for<float>(ip) : ip[0] == F64 ? workspace_for<double>(ip) : 0;
+}
+
 template <class T>
 int gemm(const Args& a) {
     using Bl = Blocking<T>;
     const int64_t* ip = a.ip;
-    Problem<T> g{ip[1] != 0, ip[2] != 0, ip[3], ip[4], ip[5], ip[6], ip[7], ip[8], 1,
-                 (T)a.fp[0], (T)a.fp[1]};
+    bool swapped;
+    const Problem<T> g = plan<T>(ip, a.fp, &swapped);
     int64_t batch = ip[9], sa = ip[10], sb = ip[11], sc = ip[12];
     const T* A = static_cast<const T*>(a.buf[0]);
     const T* B = static_cast<const T*>(a.buf[1]);
     T* C = static_cast<T*>(a.buf[2]);
     if (g.M == 0 || g.N == 0 || batch == 0) return 0;
-    // A C narrower than one tile (a Dense layer with 10 outputs) wastes most of each tile:
-    // compute C^T = op(B)^T op(A)^T instead, which has the long side along the tile rows.
-    if (g.N < Bl::NR && padded_area<T>(g.N, g.M) < padded_area<T>(g.M, g.N)) {
-        g = Problem<T>{!g.tb, !g.ta, g.N, g.M, g.K, g.ldb, g.lda, 1, g.rsc, g.alpha, g.beta};
+    if (swapped) {
         std::swap(A, B);
         std::swap(sa, sb);
     }
-
     const double flops = 2.0 * (double)g.M * (double)g.N * (double)g.K * (double)batch;
-    const int nt = flops > parallel_policy().gemm_flops ? omp_get_max_threads() : 1;
-    const int64_t kc = std::min(Bl::KC, g.K);
-    const int64_t bp_elems = kc * ((std::min(Bl::NC, g.N) + Bl::NR - 1) / Bl::NR * Bl::NR);
-    const int64_t ap_elems = kc * Bl::MR;
-    const size_t bytes = ((size_t)std::max<int64_t>(nt * (bp_elems + ap_elems), 1) * sizeof(T) + 63) / 64 * 64;
-    std::unique_ptr<T, void (*)(void*)> buf(static_cast<T*>(std::aligned_alloc(64, bytes)), std::free);
-    if (!buf) {
-        a.ctx->error = "gemm: out of memory for the packing buffers";
+    const int64_t slice = slice_bytes(g);
+    const int max_nt = (int)std::max<int64_t>(1, std::min<int64_t>(omp_get_max_threads(), (int64_t)a.work_bytes / slice));
+    const int nt = flops > parallel_policy().gemm_flops ? max_nt : 1;
+    if (a.work_bytes < (size_t)slice) {
+        a.ctx->error = "gemm: the runtime gave less scratch memory than gemm_workspace asked for";
         return -1;
     }
+    char* work_base = static_cast<char*>(a.work);
+    const int64_t bp_elems = packing_elems(g) - std::min(Bl::KC, g.K) * Bl::MR;
     auto work = [&](int tid, int n) {    // thread tid of n: whole items, or a share of each
-        T* Bp = buf.get() + tid * (bp_elems + ap_elems);
+        T* Bp = reinterpret_cast<T*>(work_base + tid * slice);
         T* Ap = Bp + bp_elems;
         const Share all{0, (g.M + Bl::MR - 1) / Bl::MR, 0, (g.N + Bl::NR - 1) / Bl::NR};
         if (batch >= n) {
@@ -255,7 +289,7 @@ int gemm(const Args& a) {
 
 }  // namespace
 
-SK_KERNEL(gemm) {
+SK_KERNEL_WITH_WORKSPACE(gemm, gemm_workspace) {
     int rc = dispatch_float(a.ip[0], [&](auto t) { return gemm<decltype(t)>(a); });
     if (rc == -1 && a.ctx->error.empty()) a.ctx->error = "gemm: float32 or float64 only";
     return rc;

@@ -35,12 +35,16 @@ struct Args {
     const double* fp;
     int nfp;
     Ctx* ctx;
+    void* work;              // scratch owned by the runtime: at least workspace(ip) bytes,
+    size_t work_bytes;       // 64-byte aligned, shared by all instructions (they run in turn)
 };
 
 using KernelFn = int (*)(const Args&);
+// Scratch bytes a kernel needs for these parameters (for example GEMM's packed panels).
+using WorkspaceFn = size_t (*)(const int64_t* ip, int nip);
 
 // Registers a kernel under its name; returns its id. Called by static initialisers (SK_KERNEL).
-int register_kernel(const char* name, KernelFn fn);
+int register_kernel(const char* name, KernelFn fn, WorkspaceFn workspace = nullptr);
 
 // When a kernel uses more than one thread. Waking a sleeping OpenMP team (idle threads never
 // spin: see symkeras/__init__.py) costs 40-50 us on the 2-core machines this was measured on,
@@ -62,4 +66,10 @@ inline bool parallel_costly(int64_t n) { return n > parallel_policy().costly_ele
 #define SK_KERNEL(name)                                                        \
     static int name##_kernel(const ::sk::Args& a);                             \
     static const int name##_id = ::sk::register_kernel(#name, name##_kernel);  \
+    static int name##_kernel(const ::sk::Args& a)
+
+// A kernel that needs scratch memory: `workspace` is a WorkspaceFn.
+#define SK_KERNEL_WITH_WORKSPACE(name, workspace)                                         \
+    static int name##_kernel(const ::sk::Args& a);                                        \
+    static const int name##_id = ::sk::register_kernel(#name, name##_kernel, workspace);  \
     static int name##_kernel(const ::sk::Args& a)

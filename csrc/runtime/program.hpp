@@ -18,6 +18,12 @@ namespace sk {
 // Where a buffer's memory comes from.
 enum BufKind : int { ARENA = 0, INPUT = 1, OUTPUT = 2, CONST = 3, VAR = 4 };
 
+struct BufSpec {
+    int kind;
+    int64_t index;    // arena offset, or slot in the input/output/const/var list
+    int64_t nbytes;
+};
+
 struct Instr {
     int kernel;                  // id in kernel_table(), or -1 for a Python callback
     std::vector<int> bufs;       // buffer ids: inputs then outputs
@@ -31,33 +37,33 @@ struct OutputSpec {
     py::dtype dtype;
 };
 
+// Raised by run() when a kernel fails: args are (message, instruction index).
+extern PyObject* kernel_error;
+
 class Program {
 public:
-    // buffers: (kind, index) per buffer; index is the arena offset, or the slot of the
-    // input/output/const/var list. consts and vars are numpy arrays the program keeps alive.
-    Program(std::vector<std::pair<int, int64_t>> buffers, int64_t arena_bytes,
-            std::vector<py::array> consts, std::vector<py::array> vars,
-            std::vector<OutputSpec> outputs, int n_inputs);
+    Program(std::vector<BufSpec> buffers, int64_t arena_bytes, std::vector<py::array> consts,
+            std::vector<py::array> vars, std::vector<OutputSpec> outputs, int n_inputs);
 
     void add(int kernel, std::vector<int> bufs, std::vector<int64_t> ip, std::vector<double> fp);
-    void add_callback(py::object fn, std::vector<int> bufs, std::vector<int64_t> ip);
+    // fn is called with a read-only memoryview of the buffer's bytes each time it runs.
+    void add_callback(py::object fn, int buf);
     py::list run(const py::list& inputs, uint64_t step);
 
-    int error_instr = -1;        // instruction that failed in the last run
     bool profile = false;
     std::vector<double> instr_seconds;   // accumulated per instruction when profiling
     int64_t arena_bytes() const { return arena_bytes_; }
+    size_t work_bytes() const { return work_bytes_; }
     size_t size() const { return code_.size(); }
-    std::vector<int> kernels() const {
-        std::vector<int> k;
-        for (auto& in : code_) k.push_back(in.kernel);
-        return k;
-    }
+    std::vector<int> kernels() const;
 
 private:
-    std::vector<std::pair<int, int64_t>> buffers_;
+    using Memory = std::unique_ptr<char, void (*)(void*)>;
+    std::vector<BufSpec> buffers_;
     int64_t arena_bytes_;
-    std::unique_ptr<char, void (*)(void*)> arena_;
+    Memory arena_;
+    size_t work_bytes_ = 0;
+    Memory work_;                         // scratch shared by the instructions
     std::vector<py::array> consts_, vars_;
     std::vector<OutputSpec> outputs_;
     int n_inputs_;
@@ -67,8 +73,9 @@ private:
     std::mutex mu_;                       // one run at a time: the arena is shared
     Ctx ctx_;
 
-    void run_code();
+    int run_code();                       // index of the failing instruction, or -1
     void call_back(const Instr& in);
+    void check_bufs(const std::vector<int>& bufs) const;
 };
 
 }  // namespace sk

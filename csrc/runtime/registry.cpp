@@ -2,8 +2,8 @@
 
 namespace sk {
 
-std::vector<std::pair<std::string, KernelFn>>& kernel_table() {
-    static std::vector<std::pair<std::string, KernelFn>> table;  // built before main by SK_KERNEL
+std::vector<KernelEntry>& kernel_table() {
+    static std::vector<KernelEntry> table;  // built before main by SK_KERNEL
     return table;
 }
 
@@ -12,9 +12,9 @@ ParallelPolicy& parallel_policy() {
     return policy;
 }
 
-int register_kernel(const char* name, KernelFn fn) {
+int register_kernel(const char* name, KernelFn fn, WorkspaceFn workspace) {
     auto& t = kernel_table();
-    t.emplace_back(name, fn);
+    t.push_back(KernelEntry{name, fn, workspace});
     return static_cast<int>(t.size() - 1);
 }
 

@@ -5,6 +5,11 @@
 #include "runtime/kernel.hpp"
 
 namespace sk {
+struct KernelEntry {
+    std::string name;
+    KernelFn fn;
+    WorkspaceFn workspace;   // nullptr: needs no scratch
+};
 // Every registered kernel, indexed by id; Python reads the names once at import.
-std::vector<std::pair<std::string, KernelFn>>& kernel_table();
+std::vector<KernelEntry>& kernel_table();
 }

@@ -7,6 +7,7 @@ KERAS_IMAGE_DIM_ORDERING. Reading them happens once, at import.
 """
 import json
 import os
+import warnings
 from collections import defaultdict
 
 _FLOATX = 'float32'
@@ -127,4 +128,15 @@ def backend():
     return 'theano'
 
 
-_load_user_config()
+
+def _load_at_import():
+    """A keras.json written for Keras (say floatx float16, which Keras allowed) must not stop
+    symkeras from importing: warn, and keep the defaults."""
+    try:
+        _load_user_config()
+    except ValueError as e:
+        warnings.warn('%s; using the defaults (floatx %s, epsilon %g, image_dim_ordering %r)'
+                      % (e, _FLOATX, _EPSILON, _IMAGE_DIM_ORDERING), stacklevel=2)
+
+
+_load_at_import()

@@ -1,4 +1,6 @@
 """K.function: compile a graph once; run the whole step in one C++ call per batch."""
+import collections
+
 import numpy as np
 
 from .graph import (Placeholder, ShapeError, Tensor, VariableLeaf, as_node, describe, fmt_shape,
@@ -6,6 +8,7 @@ from .graph import (Placeholder, ShapeError, Tensor, VariableLeaf, as_node, desc
 from . import lower
 
 OPTIONS = ('debug', 'name', 'profile')
+CACHE_SIZE = 32   # programs kept per Function (one per input shapes seen), least recently made dropped
 
 
 def function(inputs, outputs, updates=(), **options):
@@ -63,15 +66,16 @@ class Function:
         self._single = not isinstance(outputs, (list, tuple))
         outputs = [outputs] if self._single else list(outputs)
         self._specs = [_InputSpec(i, t) for i, t in enumerate(inputs)]
+        _check_distinct(self._specs)
         self._outputs = [as_node(o) for o in outputs]
         self._updates = _dedupe_updates(updates)
         roots = self._outputs + [v for _, v in self._updates] + [w for w, _ in self._updates]
         self._order = toposort(roots)
         self._check_inputs()
         self._runtime = [s for s in self._specs if not s.by_value]
-        self._cache = {}
+        self._cache = collections.OrderedDict()   # input shapes -> (program, nodes), LRU
         self._step = 0
-        self._profiles = []
+        self._profiles = []    # every program made, when profiling
 
     def _check_inputs(self):
         given = {s.node for s in self._specs}
@@ -100,18 +104,19 @@ class Function:
         key = tuple(key)
         entry = self._cache.get(key)
         if entry is None:
-            entry = self._specialise(inputs, key)
-        program, provs = entry
+            entry = self._specialise(key)
+        program, nodes = entry
         try:
             outs = program.run(arrays, self._step)
-        except RuntimeError as e:
-            node = provs[program.error_instr] if program.error_instr >= 0 else None
-            raise RuntimeError('%s%s' % (e, describe(node.prov) if node is not None else '')) from None
+        except lower.KernelError as e:
+            message, instr = e.args
+            node = nodes[instr]
+            raise RuntimeError(message + (describe(node.prov) if node is not None else '')) from None
         finally:
             self._step += 1
         return outs[0] if self._single else outs
 
-    def _specialise(self, inputs, key):
+    def _specialise(self, key):
         metas = {}
         for spec, k in zip(self._specs, key):
             if spec.by_value:
@@ -119,13 +124,16 @@ class Function:
             else:
                 spec.check_shape(k)
                 metas[spec.node] = lower.Meta(k, spec.dtype, None, spec.node)
-        metas = lower.specialise(self._order, metas, self._updates, self._outputs)
+        metas = lower.specialise(self._order, metas)
         program, nodes = lower.build_program(self._order, metas, [s.node for s in self._runtime],
                                              self._outputs, self._updates)
         program.profile = self.profile
         entry = (program, nodes)
         self._cache[key] = entry
-        self._profiles.append((key, program, nodes))
+        if len(self._cache) > CACHE_SIZE:
+            self._cache.popitem(last=False)
+        if self.profile:
+            self._profiles.append((key, program, nodes))
         if self.debug:
             print(self.describe_program(key, program, nodes))
         return entry
@@ -151,6 +159,15 @@ class Function:
         return '\n'.join('%10.6f s  #%-4d %-16s%s' % r for r in rows)
 
 
+def _check_distinct(specs):
+    seen = {}
+    for s in specs:
+        if s.node in seen:
+            raise ValueError('K.function: %s and %s are the same placeholder; each input must be '
+                             'given once' % (seen[s.node].label, s.label))
+        seen[s.node] = s
+
+
 def _dedupe_updates(updates):
     """[(variable node, value node)], first update of a variable wins (as in Keras 1)."""
     out, seen = [], set()
@@ -168,14 +185,14 @@ def _dedupe_updates(updates):
         val = as_node(value, vnode.dtype if not isinstance(value, Tensor) else None)
         if val.dtype != vnode.dtype:
             if is_float(val.dtype) != is_float(vnode.dtype):
-                raise TypeError('K.function: update of %r: the variable is %s but its new value is %s'
-                                % (var.name, vnode.dtype, val.dtype))
+                raise TypeError('K.function: update of %s: the variable is %s but its new value is %s'
+                                % (lower.variable_label(vnode), vnode.dtype, val.dtype))
             from .ops.elementwise import cast
             val = cast(Tensor(val), vnode.dtype).node
         if len(val.shape) != len(vnode.shape) or any(
                 a is not None and a != b for a, b in zip(val.shape, vnode.shape)):
-            raise ShapeError('K.function: update of %r: the variable has shape %s but its new value '
-                             'has shape %s%s' % (var.name, fmt_shape(vnode.shape), fmt_shape(val.shape),
+            raise ShapeError('K.function: update of %s: the variable has shape %s but its new value '
+                             'has shape %s%s' % (lower.variable_label(vnode), fmt_shape(vnode.shape), fmt_shape(val.shape),
                                                 describe(val.prov)))
         out.append((vnode, val))
     return out

@@ -130,3 +130,17 @@ def test_bad_user_config_changes_nothing(keras_home, monkeypatch):
     with pytest.raises(ValueError, match='cannot read .*keras.json'):
         config._load_user_config()
     assert K.floatx() == 'float32'
+
+
+def test_import_with_an_unusable_keras_json_warns_and_keeps_the_defaults(tmp_path):
+    import subprocess
+    import sys
+    (tmp_path / 'keras.json').write_text('{"floatx": "float16", "image_dim_ordering": "tf"}')
+    code = ('import warnings, symkeras.backend as K; '
+            'print(K.floatx(), K.image_dim_ordering())')
+    env = dict(os.environ, KERAS_HOME=str(tmp_path))
+    env.pop('KERAS_IMAGE_DIM_ORDERING', None)
+    run = subprocess.run([sys.executable, '-W', 'always', '-c', code], env=env,
+                         capture_output=True, text=True, check=True)
+    assert run.stdout.split() == ['float32', 'th']
+    assert 'float16' in run.stderr and 'using the defaults' in run.stderr

@@ -9,6 +9,7 @@ import pytest
 
 import symkeras.backend as K
 from symkeras.backend.graph import Constant, ShapeError
+from symkeras.backend.function import CACHE_SIZE
 from symkeras.backend.ops.broadcast import sum_to
 
 HERE = os.path.basename(__file__)
@@ -377,3 +378,63 @@ def test_runtime_kernel_error_names_the_layer_and_file():
     g = K.function([c, x, y], [K.switch(c, x, y)])
     with pytest.raises(RuntimeError, match='switch: more than 12 dimensions.*%s' % HERE):
         g([np.ones((1, 2) * 7, bool), a, a])
+
+
+# ----------------------------------------------------------------------------- review fixes
+
+def test_same_placeholder_twice_in_inputs_is_an_error_naming_both():
+    x = K.placeholder(shape=(None,), name='x')
+    with pytest.raises(ValueError, match=r"input 0 \('x'\) and input 1 \('x'\) are the same placeholder"):
+        K.function([x, x], [x * 2])
+
+
+def test_shape_error_in_the_branch_not_taken_does_not_fail_the_call():
+    x = K.placeholder(shape=(None, 3))
+    y = K.placeholder(shape=(None, 3))
+    out = K.in_train_phase(x * 2, x + y[:2])     # the test branch only fits a batch of 2
+    f = K.function([x, y, K.learning_phase()], [out])
+    a = np.ones((4, 3), 'float32')
+    np.testing.assert_array_equal(f([a, a, 1])[0], a * 2)
+    with pytest.raises(ShapeError, match=r'add: .*\(4, 3\).*\(2, 3\)'):
+        f([a, a, 0])
+
+
+def test_program_cache_is_bounded():
+    x = K.placeholder(shape=(None,))
+    f = K.function([x], [x + 1])
+    for n in range(1, 3 * CACHE_SIZE):
+        assert f([np.zeros(n, 'float32')])[0].shape == (n,)
+    assert len(f._cache) == CACHE_SIZE
+
+
+def test_program_checks_the_size_of_its_inputs():
+    from symkeras import _core
+    from symkeras.backend import lower
+    prog = _core.Program([_core.BufSpec(lower.INPUT, 0, 8), _core.BufSpec(lower.OUTPUT, 0, 8)],
+                         0, [], [], [_core.OutputSpec([2], np.dtype('float32'))], 1)
+    prog.add(lower.KERNELS['copy'], [0, 1], [8], [])
+    np.testing.assert_array_equal(prog.run([np.ones(2, 'float32')])[0], [1, 1])
+    with pytest.raises(ValueError, match='does not match'):
+        prog.run([np.ones(3, 'float32')])
+    with pytest.raises(ValueError, match='does not match'):
+        prog.run([np.ones((2, 2), 'float32')[:, 0]])      # right size, not contiguous
+
+
+def test_gemm_scratch_is_owned_by_the_program_and_survives_more_threads():
+    from symkeras import _core
+    policy, threads = _core.parallel_policy(), _core.get_num_threads()
+    try:
+        _core.set_num_threads(1)
+        x = K.placeholder(shape=(None, 300))
+        w = K.variable(np.random.rand(300, 200))
+        f = K.function([x], [K.dot(x, w)])
+        a = np.random.rand(64, 300).astype('float32')
+        expected = f([a])[0]
+        program = f._cache[((64, 300),)][0]
+        assert program.work_bytes > 0
+        _core.set_num_threads(2)                       # more threads than when it was compiled
+        _core.set_parallel_policy(64, 64, 1e3)
+        np.testing.assert_array_equal(f([a])[0], expected)
+    finally:
+        _core.set_parallel_policy(*policy)
+        _core.set_num_threads(threads)

@@ -18,7 +18,8 @@ from symkeras.backend.ops.linalg import BatchMatMul, MatMul
 def run_gemm(a, b, c0, ta, tb, m, n, k, lda, ldb, ldc, batch, sa, sb, sc, alpha, beta):
     """The gemm kernel on flat arrays a, b; C starts as a copy of c0 (so beta may read it)."""
     code = {np.float32: 0, np.float64: 1}[a.dtype.type]
-    bufs = [(lower.INPUT, 0), (lower.INPUT, 1), (lower.INPUT, 2), (lower.OUTPUT, 0)]
+    bufs = [_core.BufSpec(lower.INPUT, 0, a.nbytes), _core.BufSpec(lower.INPUT, 1, b.nbytes),
+            _core.BufSpec(lower.INPUT, 2, c0.nbytes), _core.BufSpec(lower.OUTPUT, 0, c0.nbytes)]
     prog = _core.Program(bufs, 0, [], [], [_core.OutputSpec([c0.size], a.dtype)], 3)
     prog.add(lower.KERNELS['copy'], [2, 3], [c0.nbytes], [])
     prog.add(lower.KERNELS['gemm'], [0, 1, 3],
@@ -108,7 +109,7 @@ def test_gemm_empty_inner_dimension_gives_beta_c(beta):
 
 
 def test_gemm_rejects_integer_dtype():
-    bufs = [(lower.INPUT, 0), (lower.INPUT, 1), (lower.OUTPUT, 0)]
+    bufs = [_core.BufSpec(lower.INPUT, 0, 4), _core.BufSpec(lower.INPUT, 1, 4), _core.BufSpec(lower.OUTPUT, 0, 4)]
     prog = _core.Program(bufs, 0, [], [], [_core.OutputSpec([1], np.dtype('int32'))], 2)
     prog.add(lower.KERNELS['gemm'], [0, 1, 2], [2, 0, 0, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0], [1.0, 0.0])
     one = np.ones(1, np.int32)

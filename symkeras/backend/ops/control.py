@@ -3,7 +3,6 @@ print_tensor, and the update-pair helpers of the Keras 1 API."""
 
 from .. import variables
 from ..graph import Op, ShapeError, Tensor, is_float, make
-from ..lower import dtype_code
 from .broadcast import zeros_like
 from .elementwise import branches, broadcast_shape
 
@@ -125,7 +124,7 @@ class Print(Op):
 
     def lower(self, ins, out, L):
         L.emit('copy', [ins[0].buf, out.buf], [out.nbytes])
-        L.callback(self.show, [out.buf], [dtype_code(out.dtype), out.ndim] + list(out.shape))
+        L.callback(self.show, out)
 
 
 def print_tensor(x, message=''):
