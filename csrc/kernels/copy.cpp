@@ -81,14 +81,15 @@ SK_KERNEL(cast) {
 #pragma omp parallel for if (parallel_cheap(n)) schedule(static)
                 for (int64_t i = 0; i < n; ++i) y[i] = x[i] != S(0);
             } else if constexpr (std::is_floating_point_v<S> && !std::is_floating_point_v<D>) {
-                // float -> int truncates toward zero like numpy; NaN and out-of-range give 0
-                // instead of undefined behaviour.
-                const double lo = (double)std::numeric_limits<D>::min();
-                const double hi = (double)std::numeric_limits<D>::max();
+                // float -> int truncates toward zero like numpy; NaN, +-inf and values whose
+                // truncation is outside D give 0 instead of undefined behaviour (Cast.ref in
+                // ops/elementwise.py computes the same, for constant folding).
+                const double lo = (double)std::numeric_limits<D>::min();         // exact
+                const double top = (double)std::numeric_limits<D>::max() + 1.0;  // a power of two, exact
 #pragma omp parallel for if (parallel_cheap(n)) schedule(static)
                 for (int64_t i = 0; i < n; ++i) {
-                    double v = (double)x[i];
-                    y[i] = (v >= lo && v <= hi) ? static_cast<D>(v) : D(0);
+                    const double t = std::trunc((double)x[i]);
+                    y[i] = (t >= lo && t < top) ? static_cast<D>(t) : D(0);
                 }
             } else {
 #pragma omp parallel for if (parallel_cheap(n)) schedule(static)

@@ -3,6 +3,8 @@
 // Python casts integer operands to floatX before transcendental functions.
 #include <cmath>
 #include <cstdint>
+#include <functional>
+#include <limits>
 #include <type_traits>
 
 #include "kernels/opcodes.hpp"
@@ -29,13 +31,59 @@ static inline T softplus(T v) {   // log(1 + exp(v)) without overflow
     return v > T(0) ? v + std::log1p(std::exp(-v)) : std::log1p(std::exp(v));
 }
 
-// fp: RELU [alpha, max_value or NaN]; CLIP [lo, hi]; POWC [exponent]; HARD_SIGMOID none;
-// AFFINE [scale, shift] (y = scale*x + shift).
+// Integer + - * and negation wrap around (two's complement) as numpy's do. Signed overflow is
+// undefined behaviour, so they are computed in the unsigned type, where arithmetic is modulo
+// 2^n, and converted back.
+template <class T, class Op>
+static inline T wrapping(T u, T v, Op op) {
+    if constexpr (std::is_integral_v<T>) {
+        using U = std::make_unsigned_t<T>;
+        return static_cast<T>(op(U(u), U(v)));
+    } else {
+        return op(u, v);
+    }
+}
+
+template <class T>
+static inline T negate(T v) {
+    if constexpr (std::is_integral_v<T>) return wrapping(T(0), v, std::minus<>());
+    else return -v;
+}
+
+template <class T>   // numpy's integer power: repeated multiplication, wrapping; e >= 0
+static inline T ipow(T v, uint64_t e) {
+    T r = 1;
+    for (; e; e >>= 1) {
+        if (e & 1) r = wrapping(r, v, std::multiplies<>());
+        v = wrapping(v, v, std::multiplies<>());
+    }
+    return r;
+}
+
+// A bound (whole number, +-inf) as the integer type T, limited to T's range: converting an
+// out-of-range double is undefined behaviour.
+template <class T>
+static inline T saturate(double b) {
+    using L = std::numeric_limits<T>;
+    const double top = double(L::max()) + 1.0;   // a power of two, exact in double
+    return b >= top ? L::max() : (b < double(L::min()) ? L::min() : static_cast<T>(b));
+}
+
+// Bounds by comparison, which lets a NaN value through (fmin/fmax would drop it); a NaN
+// bound compares false and so bounds nothing.
+template <class T>
+static inline T at_most(T v, T hi) { return v > hi ? hi : v; }
+
+template <class T>
+static inline T clamp(T v, T lo, T hi) { return v < lo ? lo : at_most(v, hi); }
+
+// fp: RELU [alpha, max_value or NaN]; CLIP [lo, hi]; POWC [exponent]; HARD_SIGMOID none.
+// Integer RELU/CLIP/POWC compute in the integer type (int64 beyond 2^53 stays exact); the
+// Python side sends them whole parameters (a non-integer one makes it compute on floats).
 template <class T>
 static int unary(int op, const T* x, T* y, int64_t n, const double* fp) {
     const bool costly = op == U_EXP || op == U_LOG || op == U_SIN || op == U_COS || op == U_TANH ||
-                        op == U_SIGMOID || op == U_SOFTPLUS || op == U_LOG1P || op == U_EXPM1 ||
-                        op == U_POWC;
+                        op == U_SIGMOID || op == U_SOFTPLUS || op == U_EXPM1 || op == U_POWC;
     const bool par = costly ? parallel_costly(n) : parallel_cheap(n);
 #define SK_LOOP(expr)                                                    \
     {                                                                    \
@@ -46,12 +94,15 @@ static int unary(int op, const T* x, T* y, int64_t n, const double* fp) {
         }                                                                \
         return 0;                                                        \
     }
-    using F = std::conditional_t<std::is_floating_point_v<T>, T, double>;
+    constexpr bool is_int = std::is_integral_v<T>;
+    using F = std::conditional_t<is_int, double, T>;
     switch (op) {
-        case U_NEG: SK_LOOP(-v)
-        case U_ABS: SK_LOOP(v < T(0) ? -v : v)
-        case U_SIGN: SK_LOOP((v > T(0)) - (v < T(0)))
-        case U_SQUARE: SK_LOOP(v * v)
+        case U_NEG: SK_LOOP(negate(v))
+        case U_ABS:
+            if constexpr (is_int) SK_LOOP(v < T(0) ? negate(v) : v)
+            else SK_LOOP(std::fabs(v))
+        case U_SIGN: SK_LOOP(v != v ? v : T((v > T(0)) - (v < T(0))))   // NaN stays NaN
+        case U_SQUARE: SK_LOOP(wrapping(v, v, std::multiplies<>()))
         case U_SQRT: SK_LOOP(std::sqrt(F(v)))
         case U_EXP: SK_LOOP(std::exp(F(v)))
         case U_LOG: SK_LOOP(std::log(F(v)))
@@ -62,30 +113,38 @@ static int unary(int op, const T* x, T* y, int64_t n, const double* fp) {
         case U_SOFTPLUS: SK_LOOP(softplus(F(v)))
         case U_ROUND: SK_LOOP(std::nearbyint(F(v)))   // default rounding mode: half to even
         case U_FLOOR: SK_LOOP(std::floor(F(v)))
-        case U_CEIL: SK_LOOP(std::ceil(F(v)))
-        case U_LOG1P: SK_LOOP(std::log1p(F(v)))
         case U_EXPM1: SK_LOOP(std::expm1(F(v)))
         case U_NOT: SK_LOOP(!v)
-        case U_RECIPROCAL: SK_LOOP(F(1) / F(v))
-        case U_RELU: {
-            const F alpha = F(fp[0]), hi = F(fp[1]);
-            if (std::isnan(fp[1])) SK_LOOP(v > T(0) ? F(v) : alpha * F(v))
-            SK_LOOP(std::fmin(v > T(0) ? F(v) : alpha * F(v), hi))
-        }
-        case U_CLIP: {
-            const F lo = F(fp[0]), hi = F(fp[1]);
-            SK_LOOP(F(v) < lo ? lo : (F(v) > hi ? hi : F(v)))
-        }
+        case U_RELU:
+            // v > 0 ? v : alpha * v, except relu(-inf) = 0 (not 0 * -inf) and NaN stays NaN;
+            // then at most max_value (NaN: no maximum; comparisons with it are false).
+            if constexpr (is_int) {
+                const T alpha = saturate<T>(fp[0]);
+                const T hi = std::isnan(fp[1]) ? std::numeric_limits<T>::max() : saturate<T>(fp[1]);
+                SK_LOOP(at_most(v > T(0) ? v : wrapping(v, alpha, std::multiplies<>()), hi))
+            } else {
+                const T alpha = T(fp[0]), hi = T(fp[1]);
+                SK_LOOP(at_most(v > T(0) || v != v ? v : (alpha != T(0) ? alpha * v : T(0)), hi))
+            }
+        case U_CLIP:
+            if constexpr (is_int) {
+                const T lo = saturate<T>(fp[0]), hi = saturate<T>(fp[1]);
+                SK_LOOP(clamp(v, lo, hi))
+            } else {
+                const T lo = T(fp[0]), hi = T(fp[1]);
+                SK_LOOP(clamp(v, lo, hi))
+            }
         case U_POWC: {
-            const F e = F(fp[0]);
-            if (e == F(2)) SK_LOOP(F(v) * F(v))
-            SK_LOOP(std::pow(F(v), e))
+            const double e = fp[0];
+            if constexpr (is_int) {
+                SK_LOOP(ipow(v, uint64_t(e)))   // whole e in [0, 2^63): checked in Python
+            } else {
+                if (e == 2) SK_LOOP(v * v)
+                if (e == 0.5) SK_LOOP(std::sqrt(v))   // as numpy: sqrt(-inf) is NaN, pow's is inf
+                SK_LOOP(std::pow(v, T(e)))
+            }
         }
-        case U_HARD_SIGMOID: SK_LOOP(std::fmin(F(1), std::fmax(F(0), F(0.2) * F(v) + F(0.5))))
-        case U_AFFINE: {
-            const F s = F(fp[0]), b = F(fp[1]);
-            SK_LOOP(s * F(v) + b)
-        }
+        case U_HARD_SIGMOID: SK_LOOP(clamp(F(0.2) * F(v) + F(0.5), F(0), F(1)))
     }
 #undef SK_LOOP
     return -1;
@@ -109,6 +168,8 @@ static inline T floordiv(T x, T y) {
         return std::floor(x / y);
     } else {
         if (y == 0) return 0;   // numpy's integer result for division by zero
+        // MIN / -1 overflows (SIGFPE on x86); numpy's result wraps: -MIN is MIN
+        if constexpr (std::is_signed_v<T>) if (y == -1) return negate(x);
         T q = x / y;
         if ((x % y != 0) && ((x < 0) != (y < 0))) --q;
         return q;
@@ -123,6 +184,7 @@ static inline T pymod(T x, T y) {   // Python's sign convention: result has the 
         return r;
     } else {
         if (y == 0) return 0;
+        if constexpr (std::is_signed_v<T>) if (y == -1) return 0;   // MIN % -1 would trap
         T r = x % y;
         if (r != 0 && ((r < 0) != (y < 0))) r += y;
         return r;
@@ -165,9 +227,9 @@ static int binary(int op, int ndim, const int64_t* shape, const int64_t* sa, con
 #define SK_ARITH(expr) binary_loop<T, T>(ndim, shape, sa, sb, a, b, c, [](T u, T v) -> T { return static_cast<T>(expr); }); return 0;
 #define SK_CMP(expr) binary_loop<T, uint8_t>(ndim, shape, sa, sb, a, b, m, [](T u, T v) -> uint8_t { return (expr); }); return 0;
     switch (op) {
-        case B_ADD: SK_ARITH(u + v)
-        case B_SUB: SK_ARITH(u - v)
-        case B_MUL: SK_ARITH(u * v)
+        case B_ADD: SK_ARITH(wrapping(u, v, std::plus<>()))
+        case B_SUB: SK_ARITH(wrapping(u, v, std::minus<>()))
+        case B_MUL: SK_ARITH(wrapping(u, v, std::multiplies<>()))
         case B_DIV:
             if constexpr (std::is_floating_point_v<T>) { SK_ARITH(u / v) }
             else { SK_ARITH(floordiv(u, v)) }

@@ -3,8 +3,8 @@ import collections
 
 import numpy as np
 
-from .graph import (Placeholder, ShapeError, Tensor, VariableLeaf, as_node, describe, fmt_shape,
-                    is_float, toposort)
+from .graph import (Placeholder, ShapeError, Tensor, VariableLeaf, as_node, compatible_shapes,
+                    describe, fmt_shape, is_float, toposort)
 from . import lower
 
 OPTIONS = ('debug', 'name', 'profile')
@@ -50,8 +50,7 @@ class _InputSpec:
         return np.asarray(arr, dtype=self.np_dtype, order='C')   # ascontiguousarray makes 0-d 1-d
 
     def check_shape(self, shape):
-        if len(shape) != len(self.shape) or any(
-                d is not None and d != s for d, s in zip(self.shape, shape)):
+        if not compatible_shapes(self.shape, shape):
             raise ValueError('K.function: %s expects shape %s; got an array of shape %s'
                              % (self.label, fmt_shape(self.shape), fmt_shape(shape)))
 
@@ -189,11 +188,10 @@ def _dedupe_updates(updates):
                                 % (lower.variable_label(vnode), vnode.dtype, val.dtype))
             from .ops.elementwise import cast
             val = cast(Tensor(val), vnode.dtype).node
-        if len(val.shape) != len(vnode.shape) or any(
-                a is not None and a != b for a, b in zip(val.shape, vnode.shape)):
+        if not compatible_shapes(val.shape, vnode.shape):
             raise ShapeError('K.function: update of %s: the variable has shape %s but its new value '
-                             'has shape %s%s' % (lower.variable_label(vnode), fmt_shape(vnode.shape), fmt_shape(val.shape),
-                                                describe(val.prov)))
+                             'has shape %s%s' % (lower.variable_label(vnode), fmt_shape(vnode.shape),
+                                                fmt_shape(val.shape), describe(val.prov)))
         out.append((vnode, val))
     return out
 

@@ -16,12 +16,14 @@ def gradients(loss, variables):
     single = not isinstance(variables, (list, tuple))
     variables = [variables] if single else list(variables)
     targets = [as_node(v) for v in variables]
+    target_set = set(targets)
 
-    order = _on_paths(lnode, set(targets))
+    order = _on_paths(lnode, target_set)
     on_path = set(order)
     grads = {lnode: [Tensor(as_node(1.0, lnode.dtype))]}
     for node in reversed(order):
-        gs = grads.pop(node, None) if node not in targets else grads.get(node)
+        # a target's gradient stays in `grads` to be returned; other entries are freed once used
+        gs = grads.get(node) if node in target_set else grads.pop(node, None)
         if not gs or not node.inputs:
             continue
         g = _sum(gs)
@@ -37,8 +39,7 @@ def gradients(loss, variables):
     out = []
     for v, t in zip(variables, targets):
         gs = grads.get(t)
-        out.append(_sum(gs) if gs and is_float(t.dtype) else
-                   zeros_like(v, dtype=t.dtype if is_float(t.dtype) else None))
+        out.append(_sum(gs) if gs and is_float(t.dtype) else zeros_like(v))
     return out[0] if single else out
 
 

@@ -103,8 +103,9 @@ class Op:
     - grad(ins, out, g) -> one Tensor or None per input: the symbolic gradient;
     - lower(ins, out, L): emit kernel instructions (see lower.Lowering);
     - forward(ins) -> index or None: at specialisation, the output is that input (no work);
-    Subclasses define infer, ref and lower (leaves, which are never lowered, define none).
     - alias = True: the output is the input's memory with another shape (reshape and kin).
+
+    Subclasses define infer, ref and lower (leaves, which are never lowered, define none).
     """
     pure = True           # False: never folded, never merged (random numbers, printing)
     alias = False
@@ -120,7 +121,10 @@ class Op:
 
     @property
     def name(self):
-        return type(self).__name__
+        """How messages, debug listings and profiles call the op: its opcode ('add', 'relu',
+        'sum') for ops of a family that share one class, else the class name."""
+        code = self.__dict__.get('code')
+        return code.lower() if isinstance(code, str) else type(self).__name__
 
     def grad(self, ins, out, g):
         raise TypeError('K.gradients: %s has no gradient' % self.name)
@@ -199,6 +203,16 @@ def static_size(shape):
             return None
         n *= d
     return n
+
+
+def compatible_dim(a, b):
+    """Two static dims that may be equal: None (known only at run time) matches anything."""
+    return a is None or b is None or a == b
+
+
+def compatible_shapes(a, b):
+    """Two static shapes that may be equal: the same rank, and every pair of known dims equal."""
+    return len(a) == len(b) and all(map(compatible_dim, a, b))
 
 
 def fmt_shape(shape):
@@ -320,13 +334,6 @@ def as_node(x, dtype=None):
         else:
             dtype = normalize_dtype(arr.dtype, 'constant dtype')
     return constant_node(np.asarray(x, dtype=dtype))
-
-
-def wrap(node, **attrs):
-    t = Tensor(node)
-    for k, v in attrs.items():
-        setattr(t, k, v)
-    return t
 
 
 def make(op, *inputs):

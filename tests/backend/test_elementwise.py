@@ -6,7 +6,9 @@ import pytest
 
 import symkeras.backend as K
 from opcheck import check_grad, check_value, evaluate
+from symkeras.backend.graph import Tensor, as_node, toposort
 from symkeras.backend.ops.broadcast import sum_to
+from symkeras.backend.ops.elementwise import _UNARY_RULES, UNARY as UNARY_OPCODES, Unary
 
 SHAPES = [(), (1,), (0,), (7,), (3, 5), (2, 0, 3), (2, 3, 5)]
 
@@ -38,7 +40,8 @@ def np_elu(x, alpha=1.):
 
 
 def np_relu(x, alpha=0., max_value=None):
-    y = np.where(x > 0, x, alpha * x)
+    """NaN stays NaN, and relu(-inf) is 0 (not 0 * -inf)."""
+    y = np.where((x > 0) | np.isnan(x), x, alpha * x if alpha else 0)
     return y if max_value is None else np.minimum(y, max_value)
 
 
@@ -84,6 +87,38 @@ def test_unary_values(name, fn, ref, rng, kinks, dtype):
         x = rand(shape, *rng, dtype=dtype, seed=i)
         check_value(fn, lambda a: ref(a).astype(dtype), x, dtype=dtype,
                     rtol=1e-5 if dtype == 'float32' else 1e-12)
+
+
+def folded(fn, *arrays):
+    """fn on constants: computed when the graph is built, by the ops' numpy references."""
+    out = fn(*[Tensor(as_node(a, a.dtype.name)) for a in arrays])
+    assert out.node.value is not None, 'not folded'
+    return np.asarray(out.node.value)
+
+
+SPECIAL = np.array([np.nan, np.inf, -np.inf, 0., -1.5, 2.5, np.nan])
+
+
+@pytest.mark.parametrize('name,fn,ref,rng,kinks', UNARY, ids=[u[0] for u in UNARY])
+@pytest.mark.parametrize('dtype', ['float32', 'float64'])
+def test_unary_nan_and_inf(name, fn, ref, rng, kinks, dtype):
+    """NaN and infinities give numpy's results (NaN in the same places), in the kernel and in
+    the folded constant (the op's numpy reference) alike."""
+    x = SPECIAL.astype(dtype)
+    with np.errstate(all='ignore'):
+        want = ref(x).astype(dtype)
+    got = check_value(fn, lambda a: want, x, dtype=dtype)
+    np.testing.assert_allclose(folded(fn, x), got, rtol=1e-6)
+
+
+def test_relu_hard_sigmoid_sign_of_nan_and_inf():
+    x = np.array([np.nan, -np.inf, np.inf, -1., 3.], 'float32')
+    nan = np.nan
+    for fn, want in [(K.relu, [nan, 0, np.inf, 0, 3]), (lambda t: K.relu(t, max_value=2.), [nan, 0, 2, 0, 2]),
+                     (lambda t: K.relu(t, 0.5, 2.), [nan, -np.inf, 2, -0.5, 2]),
+                     (K.hard_sigmoid, [nan, 0, 1, 0.3, 1]), (K.sign, [nan, -1, 1, -1, 1])]:
+        np.testing.assert_array_equal(evaluate(fn, x), np.array(want, 'float32'))
+        np.testing.assert_array_equal(folded(fn, x), np.array(want, 'float32'))
 
 
 @pytest.mark.parametrize('name,fn,ref,rng,kinks', DIFFERENTIABLE, ids=[u[0] for u in DIFFERENTIABLE])
@@ -142,6 +177,86 @@ def test_unary_integer_inputs(dtype):
                     (lambda a: K.pow(a, 0.5), lambda a: np.sqrt(a.astype('float64')))]:
         with np.errstate(all='ignore'):
             check_value(fn, lambda a: ref(a.astype('float64')).astype('float32'), x, dtype='float32')
+
+
+def test_activations_and_fractional_clip_bounds_compute_integers_as_floats():
+    """softsign of uint8 255 is 255/256 (1 + abs(x) must not wrap in uint8); clip with a bound
+    that is not a whole number and relu with a fractional alpha or max_value upcast to floatx,
+    as Theano does; whole or infinite bounds keep the integer type."""
+    u = np.array([0, 1, 2, 127, 254, 255], 'uint8')
+    for fn, ref in [(K.softsign, lambda a: a / (1 + a)), (K.sigmoid, np_sigmoid), (K.tanh, np.tanh),
+                    (K.softplus, lambda a: np.logaddexp(0, a)), (K.elu, np_elu),
+                    (K.hard_sigmoid, lambda a: np.clip(0.2 * a + 0.5, 0, 1))]:
+        check_value(fn, lambda a: ref(a.astype('float64')).astype('float32'), u, dtype='float32')
+    i = np.array([-3, -1, 0, 1, 2, 3, 5], 'int32')
+    f = i.astype('float32')
+    for fn, want in [(lambda a: K.clip(a, 0.5, 2.5), np.clip(f, 0.5, 2.5)),
+                     (lambda a: K.clip(a, None, 1.5), np.minimum(f, 1.5)),
+                     (lambda a: K.relu(a, 0.3), np_relu(f, 0.3)),
+                     (lambda a: K.relu(a, max_value=2.5), np_relu(f, 0, 2.5))]:
+        check_value(fn, lambda a: want, i, dtype='float32')
+        np.testing.assert_allclose(folded(fn, i), want)
+    for fn, want in [(lambda a: K.clip(a, -np.inf, 2), np.minimum(i, 2)),
+                     (lambda a: K.clip(a, 0., None), np.maximum(i, 0)),
+                     (lambda a: K.relu(a, 2, 3), np.minimum(np.where(i > 0, i, 2 * i), 3))]:
+        check_value(fn, lambda a: want, i, dtype='int32')
+        np.testing.assert_array_equal(folded(fn, i), want)
+
+
+def test_integer_clip_and_relu_are_exact_and_bounds_saturate():
+    """int64 values beyond 2**53 are not rounded through double; integer bounds beyond the
+    type's range act as its limits (no undefined float -> int conversion)."""
+    big = np.array([2 ** 60 + 1, -(2 ** 60) - 1, 2 ** 53 + 1, 3, 2 ** 63 - 1, -(2 ** 63)], 'int64')
+    for fn, ref in [(lambda a: K.clip(a, -(2 ** 62), 2 ** 62), lambda a: np.clip(a, -(2 ** 62), 2 ** 62)),
+                    (lambda a: K.clip(a, 0, None), lambda a: np.maximum(a, 0)),
+                    (lambda a: K.clip(a, -1e30, 1e30), lambda a: a),
+                    (K.relu, lambda a: np.maximum(a, 0)),
+                    (lambda a: K.relu(a, max_value=2 ** 61), lambda a: np.clip(a, 0, 2 ** 61))]:
+        got = check_value(fn, ref, big, dtype='int64')
+        np.testing.assert_array_equal(folded(fn, big), got)
+    i = np.array([-5, 0, 7], 'int32')
+    info = np.iinfo('int32')
+    for fn, want in [(lambda a: K.clip(a, 3e9, 4e9), np.full(3, info.max)),
+                     (lambda a: K.clip(a, -4e9, -3e9), np.full(3, info.min))]:
+        check_value(fn, lambda a: want, i, dtype='int32')
+        np.testing.assert_array_equal(folded(fn, i), want)
+
+
+@pytest.mark.parametrize('dtype', ['int32', 'int64'])
+def test_integer_overflow_wraps_like_numpy(dtype):
+    """Two's complement wrap-around, as numpy: MIN // -1 is MIN and MIN % -1 is 0 (no SIGFPE);
+    + - * and negation, abs, square and integer powers wrap; folded constants agree."""
+    lo, hi = np.iinfo(dtype).min, np.iinfo(dtype).max
+    a = np.array([lo, lo, hi, hi, lo + 1, -1, 0, 7, lo, hi, -7, 3], dtype)
+    b = np.array([-1, 1, -1, 2, -1, lo, -1, -1, lo, hi, -1, 0], dtype)
+    binary = [(lambda x, y: x // y, np.floor_divide), (lambda x, y: x % y, np.mod),
+              (lambda x, y: x + y, np.add), (lambda x, y: x - y, np.subtract),
+              (lambda x, y: x * y, np.multiply), (lambda x, y: x // -1, lambda x, y: x // -1),
+              (lambda x, y: x % -1, lambda x, y: x % -1), (lambda x, y: x * 3, lambda x, y: x * 3)]
+    unary = [(lambda x: -x, np.negative), (K.abs, np.abs), (K.square, np.square),
+             (lambda x: K.pow(x, 2), lambda x: x ** 2), (lambda x: x ** 3, lambda x: x ** 3),
+             (lambda x: K.pow(x, 39), lambda x: x ** 39), (lambda x: K.pow(x, 0), lambda x: x ** 0)]
+    with np.errstate(all='ignore'):
+        for fn, ref in binary:
+            got = check_value(fn, ref, a, b, dtype=dtype)
+            np.testing.assert_array_equal(folded(fn, a, b), got)
+        for fn, ref in unary:
+            got = check_value(fn, ref, a, dtype=dtype)
+            np.testing.assert_array_equal(folded(fn, a), got)
+
+
+def test_every_unary_opcode_is_reached_by_a_k_function_or_a_gradient():
+    """No dead opcodes: each one in the kernel is built by some K function or gradient, and
+    the Python rule table names exactly the kernel's opcodes."""
+    x = K.placeholder(shape=(3,), dtype='float64')
+    outs = [K.abs(x), K.sqrt(x), K.exp(x), K.log(x), K.round(x), K.sign(x), K.square(x), K.sin(x),
+            K.cos(x), K.tanh(x), K.sigmoid(x), K.hard_sigmoid(x), K.softplus(x), K.softsign(x),
+            K.relu(x, 0.1, 5.), K.elu(x), K.clip(x, 0., 1.), K.pow(x, 3), -x, x % (x + 1)]
+    grads = [K.gradients(total(o), [x])[0] for o in outs]
+    nodes = toposort([t.node for t in outs + grads + [~(x > 0)]])
+    reached = {n.op.code for n in nodes if isinstance(n.op, Unary)}
+    assert reached == set(UNARY_OPCODES)
+    assert set(_UNARY_RULES) == set(UNARY_OPCODES)
 
 
 def test_unary_arithmetic_on_bool_happens_in_int32():
@@ -353,6 +468,22 @@ def test_cast_truncates_toward_zero_and_bool_is_nonzero():
     i = np.array([-3, 0, 5, 256, -1], 'int32')
     check_value(lambda t: K.cast(t, 'bool'), lambda t: t != 0, i, dtype='bool')
     check_value(lambda t: K.cast(t, 'uint8'), lambda t: t.astype('uint8'), i, dtype='uint8')
+
+
+@pytest.mark.parametrize('src', ['float32', 'float64'])
+@pytest.mark.parametrize('dst', ['int32', 'int64', 'uint8'])
+def test_cast_float_to_int_out_of_range_is_zero_folded_and_run(src, dst):
+    """NaN, infinities and values whose truncation is outside the integer type give 0, in the
+    kernel and in a folded constant alike; values in range truncate toward zero."""
+    info = np.iinfo(dst)
+    x = np.array([np.nan, np.inf, -np.inf, 2.7, -2.7, -0.9, 255.9, 256., -1., 3e9, -3e9,
+                  2. ** 31, -2. ** 31, 2147483647.5, 2. ** 63, -2. ** 63, 1e30], src)
+    # Python floats and ints compare exactly (numpy would round int64's maximum to 2**63);
+    # NaN compares false
+    want = np.array([int(t) if info.min <= t <= info.max else 0
+                     for t in np.trunc(x.astype('float64')).tolist()], dst)
+    got = check_value(lambda t: K.cast(t, dst), lambda t: want, x, dtype=dst)
+    np.testing.assert_array_equal(folded(lambda t: K.cast(t, dst), x), got)
 
 
 def test_cast_rejects_unknown_dtype():

@@ -6,8 +6,8 @@ import numbers
 import numpy as np
 
 from .. import config
-from ..graph import (Node, Op, ShapeError, Tensor, as_node, fmt_shape, is_float, make,
-                     normalize_dtype)
+from ..graph import (INT_DTYPES, Node, Op, ShapeError, Tensor, as_node, fmt_shape, is_float,
+                     make, normalize_dtype)
 from ..lower import dtype_code, opcodes
 from . import strides as S
 from .broadcast import unbroadcast
@@ -106,9 +106,29 @@ def to_float(node):
 
 # ----------------------------------------------------------------------------- unary
 
+def _int_bound(b, dtype):
+    """A parameter of an op on `dtype` as the kernel uses it: for an integer type, a whole
+    number (or +-inf) limited to the type's range, as an exact Python int."""
+    if is_float(dtype):
+        return b
+    info = np.iinfo(dtype)
+    return info.min if b < info.min else info.max if b > info.max else int(b)
+
+
 def _np_relu(x, alpha, hi):
-    y = np.where(x > 0, x, alpha * x)
-    return y if np.isnan(hi) else np.minimum(y, hi)
+    """As the kernel: relu(-inf) is 0 (not 0 * -inf), NaN stays NaN; hi NaN: no maximum."""
+    a = _int_bound(alpha, x.dtype.name)
+    y = np.where((x > 0) | np.isnan(x), x, x * np.asarray(a, x.dtype) if a else 0)
+    return y if np.isnan(hi) else np.minimum(y, _int_bound(hi, x.dtype.name))
+
+
+def _np_clip(x, lo, hi):
+    return np.clip(x, _int_bound(lo, x.dtype.name), _int_bound(hi, x.dtype.name))
+
+
+def _np_powc(x, e):
+    """numpy's power; for integers an integer exponent, so that results wrap as the kernel's."""
+    return np.power(x, e if is_float(x.dtype.name) else int(e))
 
 
 def _np_sigmoid(x):
@@ -131,22 +151,18 @@ _UNARY_RULES = {
     'SOFTPLUS': (lambda x: np.logaddexp(0, x), lambda x, y, g: g * sigmoid(x)),
     'ROUND': (np.round, None),
     'FLOOR': (np.floor, None),
-    'CEIL': (np.ceil, None),
-    'LOG1P': (np.log1p, lambda x, y, g: g / (1 + x)),
     'EXPM1': (np.expm1, lambda x, y, g: g * (y + 1)),
     'NOT': (np.logical_not, None),
-    'RECIPROCAL': (np.reciprocal, lambda x, y, g: -(g * square(y))),
     'RELU': (_np_relu, lambda x, y, g, alpha, hi: _relu_grad(x, g, alpha, hi)),
-    'CLIP': (lambda x, lo, hi: np.clip(x, lo, hi),
+    'CLIP': (_np_clip,
              # a select, not a product: sqrt's infinite gradient at a clipped 0 must not give NaN
              lambda x, y, g, lo, hi: switch((x >= lo) & (x <= hi), g, 0.)),
-    'POWC': (lambda x, e: np.power(x, e), lambda x, y, g, e: g * (e * pow(x, e - 1))),
+    'POWC': (_np_powc, lambda x, y, g, e: g * (e * pow(x, e - 1))),
     'HARD_SIGMOID': (lambda x: np.clip(0.2 * x + 0.5, 0, 1),
                      lambda x, y, g: g * cast((x >= -2.5) & (x <= 2.5), x.dtype) * 0.2),
-    'AFFINE': (lambda x, s, b: s * x + b, lambda x, y, g, s, b: g * s),
 }
-_FLOAT_ONLY = {'SQRT', 'EXP', 'LOG', 'SIN', 'COS', 'TANH', 'SIGMOID', 'SOFTPLUS', 'LOG1P',
-               'EXPM1', 'RECIPROCAL', 'HARD_SIGMOID', 'ROUND', 'FLOOR', 'CEIL'}
+_FLOAT_ONLY = {'SQRT', 'EXP', 'LOG', 'SIN', 'COS', 'TANH', 'SIGMOID', 'SOFTPLUS', 'EXPM1',
+               'HARD_SIGMOID', 'ROUND', 'FLOOR'}
 
 
 def _relu_grad(x, g, alpha, hi):
@@ -160,10 +176,6 @@ class Unary(Op):
     def __init__(self, code, params=()):
         self.code = code
         self.params = tuple(float(p) for p in params)
-
-    @property
-    def name(self):     # 'tanh', 'relu': messages and profiles name the operation
-        return self.code.lower()
 
     def infer(self, ins):
         x = ins[0]
@@ -257,11 +269,25 @@ def softplus(x):
 
 
 def softsign(x):
+    x = Tensor(to_float(as_node(x)))     # 1 + abs(x) must not wrap in an integer type
     return x / (1 + abs(x))
 
 
+def _whole(*values):
+    """Every value is a whole number or not finite (+-inf, or NaN for no bound): integer
+    tensors can keep their type."""
+    return all(not np.isfinite(v) or float(v).is_integer() for v in values)
+
+
 def relu(x, alpha=0., max_value=None):
-    return unary('RELU', x, alpha, np.nan if max_value is None else max_value)
+    """max(x, 0), alpha * x below 0, at most max_value. NaN stays NaN and relu(-inf) is 0.
+    Integer inputs keep their type when alpha and max_value are whole numbers (the product
+    wraps like numpy's); otherwise they are computed in floatx, as Theano upcasts."""
+    hi = np.nan if max_value is None else float(max_value)
+    node = as_node(x)
+    if not _whole(alpha, hi):
+        node = to_float(node)
+    return unary('RELU', Tensor(node), alpha, hi)
 
 
 def elu(x, alpha=1.0):
@@ -270,18 +296,24 @@ def elu(x, alpha=1.0):
 
 
 def clip(x, min_value, max_value):
-    """x limited to [min_value, max_value]; if max_value < min_value, max_value = min_value."""
+    """x limited to [min_value, max_value]; if max_value < min_value, max_value = min_value.
+    NaN stays NaN. An integer tensor with a finite bound that is not a whole number is clipped
+    in floatx (Theano upcasts); whole bounds beyond an integer type's range act as its limits."""
     if max_value is not None and min_value is not None and max_value < min_value:
         max_value = min_value
     lo = -np.inf if min_value is None else float(min_value)
     hi = np.inf if max_value is None else float(max_value)
-    return unary('CLIP', x, lo, hi)
+    node = as_node(x)
+    if not _whole(lo, hi):
+        node = to_float(node)
+    return unary('CLIP', Tensor(node), lo, hi)
 
 
 def pow(x, a):
-    """x ** a for a number a (or elementwise for a tensor a)."""
+    """x ** a for a number a (or elementwise for a tensor a). An integer tensor keeps its type
+    for a whole exponent 0 <= a < 2**63 (the result wraps like numpy's); otherwise floatx."""
     if is_scalar(a):
-        node = to_float(as_node(x)) if (not float(a).is_integer() or a < 0) else as_node(x)
+        node = as_node(x) if float(a).is_integer() and 0 <= a < 2 ** 63 else to_float(as_node(x))
         return unary('POWC', Tensor(node), a)
     return binary('POW', x, a)
 
@@ -316,10 +348,6 @@ _BINARY_RULES = {
 class Binary(Op):
     def __init__(self, code):
         self.code = code
-
-    @property
-    def name(self):     # 'add', 'maximum': messages and profiles name the operation
-        return self.code.lower()
 
     def infer(self, ins):
         x, y = ins
@@ -466,6 +494,11 @@ def switch(condition, then_expression, else_expression):
 
 
 class Cast(Op):
+    """x converted to dtype. Float to integer truncates toward zero; NaN, +-inf and values
+    whose truncation lies outside the integer type give 0 (the kernel's result; numpy's there
+    is platform-dependent, so ref computes the same for constant folding). Integer to narrower
+    integer wraps; anything to bool is x != 0."""
+
     def __init__(self, dtype):
         self.dtype = dtype
 
@@ -473,7 +506,14 @@ class Cast(Op):
         return self.dtype, ins[0].shape
 
     def ref(self, x):
-        return x.astype(self.dtype) if self.dtype == 'bool' else np.asarray(x).astype(self.dtype)
+        x = np.asarray(x)
+        if x.dtype.kind == 'f' and self.dtype in INT_DTYPES:
+            t = np.trunc(x.astype('float64'))
+            info = np.iinfo(self.dtype)
+            # float(info.max) + 1 is a power of two: exact, unlike float(info.max) for int64
+            ok = (t >= info.min) & (t < float(info.max) + 1)
+            return np.where(ok, t, 0).astype(self.dtype)
+        return x.astype(self.dtype)
 
     def forward(self, ins):
         return 0 if ins[0].dtype == self.dtype else None

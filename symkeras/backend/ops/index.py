@@ -10,7 +10,7 @@ import numbers
 import numpy as np
 
 from .. import config
-from ..graph import Op, ShapeError, Tensor, as_node, make
+from ..graph import INT_DTYPES, Op, ShapeError, Tensor, as_node, compatible_shapes, make
 from ..lower import dtype_code
 from . import strides as S
 from .broadcast import shape, static_entries as entries_of, static_scalar
@@ -32,21 +32,29 @@ __all__ = ['gather', 'one_hot', 'temporal_padding', 'asymmetric_temporal_padding
 _FULL = (None, None, 1)
 
 
+def _walk(entries, in_shape):
+    """(entry, input axis, its size) for each entry; a new axis consumes none (None, None)."""
+    axis = 0
+    for e in entries:
+        if e is None:
+            yield e, None, None
+        else:
+            yield e, axis, in_shape[axis]
+            axis += 1
+
+
 def _index_shape(entries, in_shape):
     """The shape of x[entries] for x of shape in_shape (dims may be None); checks int indices
     against known dims."""
-    out, axis = [], 0
-    for e in entries:
+    out = []
+    for e, axis, d in _walk(entries, in_shape):
         if e is None:
             out.append(1)
-            continue
-        d = in_shape[axis]
-        if isinstance(e, tuple):
+        elif isinstance(e, tuple):
             out.append(None if d is None else len(range(*slice(*e).indices(d))))
         elif d is not None and not -d <= e < d:
             raise ShapeError('index %d is out of range for axis %d with size %d (shape %s)'
                              % (e, axis, d, tuple(in_shape)))
-        axis += 1
     return tuple(out)
 
 
@@ -54,20 +62,17 @@ def _region(entries, in_shape):
     """For a concrete in_shape: the element strides (one per output axis) and element offset
     of x[entries] inside the contiguous layout of x."""
     cs = S.contiguous_strides(in_shape)
-    strides, offset, axis = [], 0, 0
-    for e in entries:
+    strides, offset = [], 0
+    for e, axis, d in _walk(entries, in_shape):
         if e is None:
             strides.append(0)
-            continue
-        d = in_shape[axis]
-        if isinstance(e, tuple):
+        elif isinstance(e, tuple):
             start, stop, step = slice(*e).indices(d)
             strides.append(step * cs[axis])
             if len(range(start, stop, step)):
                 offset += start * cs[axis]
         else:
             offset += (e % d) * cs[axis]
-        axis += 1
     return strides, offset
 
 
@@ -159,8 +164,7 @@ class EmbedSubtensor(Op):
     def infer(self, ins):
         g, target = ins[0], entries_of(ins[1])
         region = _index_shape(self.entries, target)
-        if len(region) != len(g.shape) or any(
-                a is not None and b is not None and a != b for a, b in zip(region, g.shape)):
+        if not compatible_shapes(region, g.shape):
             raise ShapeError('the value has shape %s but the region it fills in a tensor of '
                              'shape %s has shape %s' % (tuple(g.shape), target, region))
         return g.dtype, target
@@ -187,7 +191,7 @@ def _index_int(k):
         return int(k)
     if isinstance(k, np.ndarray) and k.ndim == 0 and k.dtype.kind in 'iu':
         return int(k)
-    if isinstance(k, Tensor) and k.ndim == 0 and k.dtype in ('int32', 'int64', 'uint8'):
+    if isinstance(k, Tensor) and k.ndim == 0 and k.dtype in INT_DTYPES:
         return static_scalar(k.node)
     return None
 
@@ -319,8 +323,7 @@ class ScatterAdd(Op):
             raise ShapeError('the target shape must have at least one dimension')
         _check_static_indices(idx, target[0])
         expected = tuple(idx.shape) + target[1:]
-        if len(expected) != len(g.shape) or any(
-                a is not None and b is not None and a != b for a, b in zip(expected, g.shape)):
+        if not compatible_shapes(expected, g.shape):
             raise ShapeError('the rows have shape %s; indices of shape %s into a tensor of shape '
                              '%s need %s' % (tuple(g.shape), tuple(idx.shape), target, expected))
         return g.dtype, target

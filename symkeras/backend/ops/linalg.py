@@ -13,8 +13,8 @@ operands to float64.
 import numpy as np
 
 from .. import config
-from ..graph import (Op, ShapeError, Tensor, as_node, describe, fmt_shape, is_float, make,
-                     provenance)
+from ..graph import (Op, ShapeError, Tensor, as_node, compatible_dim, describe, fmt_shape,
+                     is_float, make, provenance)
 from ..lower import dtype_code
 from . import strides as S
 from .broadcast import unbroadcast
@@ -22,10 +22,6 @@ from .elementwise import cast, result_dtype
 from .shape import Transpose, dims_of, product, reshape, transpose_axes
 
 __all__ = ['dot', 'batch_dot']
-
-
-def _known_differ(a, b):
-    return a is not None and b is not None and a != b
 
 
 # ----------------------------------------------------------------------------- ops
@@ -54,7 +50,7 @@ class _Product(Op):
             raise ShapeError('operands must have one float dtype (float32 or float64); got %s '
                              'and %s' % (a.dtype, b.dtype))
         m, ka, kb, n = self._mnk(a.shape, b.shape)
-        if _known_differ(ka, kb):
+        if not compatible_dim(ka, kb):
             raise ShapeError('inner dimensions differ: A has shape %s%s and B has shape %s%s '
                              '(%d != %d)' % (fmt_shape(a.shape), ' (transposed)' if self.trans_a else '',
                                              fmt_shape(b.shape), ' (transposed)' if self.trans_b else '',
@@ -174,7 +170,7 @@ def dot(x, y):
         return x * y
     xs, ys = as_node(x).shape, as_node(y).shape
     ky = ys[max(ny - 2, 0)]
-    if _known_differ(xs[-1], ky):
+    if not compatible_dim(xs[-1], ky):
         raise _shape_error('dot: shapes %s and %s are not aligned: the last axis of x (%d) must '
                            'match axis %d of y (%d)' % (fmt_shape(xs), fmt_shape(ys), xs[-1], max(ny - 2, 0), ky))
     if nx == 2 and ny == 2:      # Dense's forward pass: one MatMul node, no reshapes
@@ -240,11 +236,11 @@ def batch_dot(x, y, axes=None):
             raise _shape_error('batch_dot: axes %s of %s (shape %s) must be distinct and must not '
                                'include the batch axis 0' % (axs, what, fmt_shape(xs if what == 'x' else ys)))
     for a, b in zip(ax, ay):
-        if _known_differ(xs[a], ys[b]):
+        if not compatible_dim(xs[a], ys[b]):
             raise _shape_error('batch_dot: shapes %s and %s do not match on the contracted axes: '
                                'axis %d of x has size %d, axis %d of y has size %d'
                                % (fmt_shape(xs), fmt_shape(ys), a, xs[a], b, ys[b]))
-    if _known_differ(xs[0], ys[0]):
+    if not compatible_dim(xs[0], ys[0]):
         raise _shape_error('batch_dot: batch sizes differ: shapes %s and %s' % (fmt_shape(xs), fmt_shape(ys)))
     x_free = tuple(a for a in range(1, x.ndim) if a not in ax)
     y_free = tuple(a for a in range(1, y.ndim) if a not in ay)

@@ -14,11 +14,11 @@ import threading
 
 import numpy as np
 
-from ..graph import Op, ShapeError, Tensor, as_node, is_float, make, normalize_dtype
+from ..graph import Op, ShapeError, Tensor, as_node, compatible_dim, is_float, make, normalize_dtype
 from ..lower import dtype_code
 from .broadcast import target_shape, shape
 from .elementwise import cast
-from .shape import stack
+from .shape import shape_vector
 
 __all__ = ['random_uniform', 'random_normal', 'random_binomial', 'dropout']
 
@@ -54,7 +54,7 @@ class Philox(Op):
             raise ShapeError('counter must have shape (n, 4); got %s' % (ctr.shape,))
         if len(key.shape) != 2 or key.shape[1] not in (2, None):
             raise ShapeError('key must have shape (n, 2); got %s' % (key.shape,))
-        if None not in (ctr.shape[0], key.shape[0]) and ctr.shape[0] != key.shape[0]:
+        if not compatible_dim(ctr.shape[0], key.shape[0]):
             raise ShapeError('counter has shape %s but key has shape %s' % (ctr.shape, key.shape))
         return 'int64', (ctr.shape[0] if ctr.shape[0] is not None else key.shape[0], 4)
 
@@ -172,27 +172,12 @@ class Random(Op):
                [self.seed, self.stream, dtype_code(out.dtype), out.size], self.params)
 
 
-def _shape_vector(shape_arg):
-    """An int vector tensor for a shape: a tuple/list of ints and 0-d int tensors, or an int
-    vector tensor such as K.shape(x)."""
-    if not isinstance(shape_arg, Tensor):
-        entries = [shape_arg] if isinstance(shape_arg, (int, np.integer)) else list(shape_arg)
-        if not any(isinstance(d, Tensor) for d in entries):
-            return Tensor(as_node(np.array([int(d) for d in entries], dtype=np.int64)))
-        shape_arg = stack(entries)
-    node = shape_arg.node
-    if len(node.shape) != 1 or is_float(node.dtype):
-        raise ShapeError('a shape must be an int vector or a tuple of ints and int scalars; got '
-                         'a %s tensor of shape %s' % (node.dtype, node.shape))
-    return shape_arg
-
-
 def _random(kind, shape_arg, dtype, seed, params, float_only=True):
     dtype = normalize_dtype(dtype)
     if float_only and not is_float(dtype):
         raise TypeError('random_%s: dtype must be float32 or float64; got %s' % (kind, dtype))
     seed, stream = _seed_and_stream(seed)
-    return make(Random(kind, dtype, seed, stream, params), _shape_vector(shape_arg))
+    return make(Random(kind, dtype, seed, stream, params), shape_vector(shape_arg, 'random_' + kind))
 
 
 def random_uniform(shape, low=0.0, high=1.0, dtype=None, seed=None):

@@ -4,8 +4,8 @@ any, all, argmax, argmin.
 One op, Reduce, covers every reduction the `reduce` kernel computes (csrc/kernels/reduce.cpp,
 lowered by broadcast.lower_reduce). mean, var and std are built from it and elementwise ops,
 so their gradients come for free. ProdOthers is prod's gradient: the product of the other
-elements of each reduction group, by prefix and suffix products (csrc/kernels/prod_others.cpp),
-so it is exact when x holds zeros.
+elements of each reduction group, by prefix and suffix products (the prod_others kernel, also
+in csrc/kernels/reduce.cpp), so it is exact when x holds zeros.
 
 The K functions below shadow Python builtins (sum, max, min, any, all) inside this module:
 module code must not call those builtins (import `builtins` if one is ever needed).

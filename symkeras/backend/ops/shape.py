@@ -16,8 +16,8 @@ import numbers
 import numpy as np
 
 from .. import config
-from ..graph import (INT_DTYPES, Op, ShapeError, Tensor, as_node, fmt_shape, make, normalize_dtype,
-                     static_size)
+from ..graph import (INT_DTYPES, Op, ShapeError, Tensor, as_node, compatible_shapes, fmt_shape,
+                     is_float, make, normalize_dtype, static_size)
 from ..lower import dtype_code
 from . import strides as S
 from .broadcast import broadcast_to, shape, static_entries, static_scalar
@@ -37,8 +37,9 @@ def _merge(a, b):
     return a if a is not None else b
 
 
-def _compatible(a, b):
-    return a is None or b is None or a == b
+def _compatible_except(s, t, axis):
+    """Two shapes of one rank whose known dims agree on every axis but `axis`."""
+    return len(s) == len(t) and compatible_shapes(s[:axis] + s[axis + 1:], t[:axis] + t[axis + 1:])
 
 
 def _axis(axis, ndim, fn, shp):
@@ -91,23 +92,40 @@ def _is_int(v):
     return isinstance(v, (numbers.Integral, np.integer)) and not isinstance(v, (bool, np.bool_))
 
 
-def _shape_vector(entries):
-    """An int64 vector from ints and 0-d int tensors: a constant when every entry is an int,
-    else a Stack of scalars."""
-    entries = list(entries)
+def shape_vector(shape, fn):
+    """An int vector tensor for a target shape given to `fn`: an int vector tensor such as
+    K.shape(x) (returned as it is), or an int or a sequence of ints and 0-d int tensors such
+    as K.shape(x)[0] (an int64 constant when every entry is an int, else a Stack of int64
+    scalars)."""
+    if isinstance(shape, Tensor):
+        if shape.ndim != 1 or is_float(shape.dtype):
+            raise _not_a_shape(shape.node)
+        return shape
+    entries = [shape] if isinstance(shape, (int, np.integer)) else list(shape)
     if all(_is_int(e) for e in entries):
         return Tensor(as_node(np.array(entries, dtype=np.int64).reshape(-1)))
-    nodes = []
-    for e in entries:
-        if _is_int(e):
-            nodes.append(as_node(int(e), 'int64'))
-            continue
-        n = as_node(e) if isinstance(e, Tensor) else None
-        if n is None or n.ndim != 0 or n.dtype not in INT_DTYPES:
-            raise TypeError('reshape: shape entries must be ints or 0-d int tensors (such as '
-                            'K.shape(x)[0]); got %r' % (e,))
-        nodes.append(n if n.dtype == 'int64' else cast(Tensor(n), 'int64').node)
-    return make(Stack(), *nodes)
+    nodes = [_entry_node(e, fn) for e in entries]
+    if all(n.ndim == 0 and not is_float(n.dtype) for n in nodes):
+        return make(Stack(), *_cast_all(nodes, 'int64'))
+    # as in Theano, the entries stand for the vector they stack into: name that in the error
+    raise _not_a_shape(stack(entries).node)
+
+
+def _entry_node(e, fn):
+    if isinstance(e, Tensor):
+        return e.node
+    if _is_int(e):
+        return as_node(int(e), 'int64')
+    try:
+        return as_node(e)
+    except TypeError:
+        raise TypeError('%s: shape entries must be ints or 0-d int tensors (such as '
+                        'K.shape(x)[0]); got %r' % (fn, e)) from None
+
+
+def _not_a_shape(node):
+    return ShapeError('a shape must be an int vector or a tuple of ints and int scalars; got a '
+                      '%s tensor of shape %s' % (node.dtype, node.shape))
 
 
 # ----------------------------------------------------------------------------- reshape
@@ -159,12 +177,9 @@ def reshape(x, shape):
     K.shape(x)[0], or a 1-D int tensor. No data is copied."""
     if isinstance(shape, Tensor):
         target = shape if shape.dtype == 'int64' else cast(shape, 'int64')
-    elif isinstance(shape, (tuple, list)):
-        target = _shape_vector(shape)
-    elif isinstance(shape, np.ndarray) and shape.ndim == 1:
-        target = _shape_vector(shape.tolist())
-    elif _is_int(shape):
-        target = _shape_vector([shape])
+    elif isinstance(shape, (tuple, list)) or _is_int(shape) or (
+            isinstance(shape, np.ndarray) and shape.ndim == 1):
+        target = shape_vector(shape, 'reshape')
     else:
         raise TypeError('reshape: shape must be a tuple or list of ints and 0-d int tensors, or '
                         'a 1-D int tensor; got %r' % (shape,))
@@ -322,8 +337,7 @@ class Concatenate(Op):
                              'scalars)' % (a, fmt_shape(first)))
         dims, total = list(first), 0
         for k, x in enumerate(ins):
-            if len(x.shape) != len(first) or not all(
-                    i == a or _compatible(d, e) for i, (d, e) in enumerate(zip(x.shape, first))):
+            if not _compatible_except(x.shape, first, a):
                 raise ShapeError('input %d has shape %s and input 0 has shape %s: all dimensions '
                                  'but axis %d must match' % (k, fmt_shape(x.shape), fmt_shape(first), a))
             dims = [d if i == a else _merge(d, e) for i, (d, e) in enumerate(zip(dims, x.shape))]
@@ -369,7 +383,7 @@ class Stack(Op):
         _check_same_dtype(ins)
         dims = ins[0].shape
         for k, x in enumerate(ins):
-            if len(x.shape) != len(dims) or not all(map(_compatible, x.shape, dims)):
+            if not compatible_shapes(x.shape, dims):
                 raise ShapeError('input %d has shape %s and input 0 has shape %s: stacked tensors '
                                  'must have one shape' % (k, fmt_shape(x.shape), fmt_shape(ins[0].shape)))
             dims = tuple(map(_merge, dims, x.shape))
@@ -495,8 +509,7 @@ class EmbedAxis(Op):
     def infer(self, ins):
         x, a = ins[0], self.axis
         target, start = static_entries(ins[1]), static_scalar(ins[2])
-        if len(target) != len(x.shape) or not all(
-                i == a or _compatible(d, e) for i, (d, e) in enumerate(zip(x.shape, target))):
+        if not _compatible_except(x.shape, target, a):
             raise ShapeError('a tensor of shape %s cannot fill a slice of axis %d of shape %s'
                              % (fmt_shape(x.shape), a, fmt_shape(target)))
         n, d = x.shape[a], target[a]
@@ -589,7 +602,7 @@ def repeat_elements(x, rep, axis):
         return Tensor(node)
     d = dims_of(node)
     y = reshape(node, d[:axis + 1] + [1] + d[axis + 1:])
-    y = broadcast_to(y, _shape_vector(d[:axis + 1] + [rep] + d[axis + 1:]))
+    y = broadcast_to(y, shape_vector(d[:axis + 1] + [rep] + d[axis + 1:], 'repeat_elements'))
     return reshape(y, d[:axis] + [d[axis] * rep] + d[axis + 1:])
 
 
@@ -600,7 +613,7 @@ def repeat(x, n):
         raise ShapeError('repeat: x must be 2-D (samples, dim); got shape %s' % fmt_shape(node.shape))
     _check_reps('repeat', [n])
     d = dims_of(node)
-    return broadcast_to(reshape(node, [d[0], 1, d[1]]), _shape_vector([d[0], n, d[1]]))
+    return broadcast_to(reshape(node, [d[0], 1, d[1]]), shape_vector([d[0], n, d[1]], 'repeat'))
 
 
 def tile(x, n):
@@ -616,7 +629,7 @@ def tile(x, n):
         return Tensor(node)
     # out[r * size + i] = x[i] along each axis: a size-1 axis before each one, broadcast to reps
     y = reshape(node, [e for di in d for e in (1, di)])
-    y = broadcast_to(y, _shape_vector([e for r, di in zip(reps, d) for e in (r, di)]))
+    y = broadcast_to(y, shape_vector([e for r, di in zip(reps, d) for e in (r, di)], 'tile'))
     return reshape(y, [r * di for r, di in zip(reps, d)])
 
 
