@@ -2,7 +2,6 @@
 learning phase, and the introspection helpers of the K API."""
 import numpy as np
 
-from . import config
 from .graph import (Placeholder, Tensor, VariableLeaf, leaf_node, new_uid, normalize_dtype)
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import symkeras.backend as K
-from opcheck import check_grad, check_value, evaluate
+from opcheck import check_grad, check_value
 from symkeras import _core
 from symkeras.backend import lower
 from symkeras.backend.graph import ShapeError, make

@@ -1,0 +1,1 @@
+"""Keras 1 module path symkeras.datasets."""
