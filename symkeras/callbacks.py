@@ -24,17 +24,9 @@ import warnings
 import numpy as np
 
 from . import backend as K
-from .utils.generic_utils import Progbar
+from .utils.generic_utils import Progbar, check_number
 
 _MODES = ('auto', 'min', 'max')
-
-
-def _check_int(name, value, minimum):
-    """Counts (patience, period, ...) must be integers; Keras 1 never checked them, and a float
-    or a negative number silently changed the meaning."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError('%s must be an integer >= %d, got %r' % (name, minimum, value))
-    return int(value)
 
 
 def _check_monitor(monitor):
@@ -69,7 +61,8 @@ class CallbackList(object):
 
     def __init__(self, callbacks=None, queue_length=10):
         self.callbacks = list(callbacks or [])
-        self.queue_length = _check_int('queue_length', queue_length, 1)
+        self.queue_length = check_number('CallbackList', 'queue_length', queue_length,
+                                         integer=True, minimum=1)
         self._reset_timing()
 
     def _reset_timing(self):
@@ -288,7 +281,7 @@ class ModelCheckpoint(Callback):
         self.verbose = verbose
         self.save_best_only = save_best_only
         self.save_weights_only = save_weights_only
-        self.period = _check_int('period', period, 1)
+        self.period = check_number('ModelCheckpoint', 'period', period, integer=True, minimum=1)
         self.epochs_since_last_save = 0
         mode = _resolve_mode('ModelCheckpoint', mode)
         if mode == 'max' or (mode == 'auto' and _auto_is_max(monitor)):
@@ -344,14 +337,19 @@ class EarlyStopping(Callback):
         monitor: quantity to watch.
         min_delta: smallest change counted as an improvement.
         patience: number of epochs without improvement tolerated before stopping.
-        verbose: 1 prints 'Epoch %05d: early stopping' at the end of training.
+        verbose: 1 prints 'Epoch %05d: early stopping' at the end of training (when it
+            stopped after epoch 0).
         mode: 'min', 'max' or 'auto' (as ModelCheckpoint).
     """
 
     def __init__(self, monitor='val_loss', min_delta=0, patience=0, verbose=0, mode='auto'):
         super(EarlyStopping, self).__init__()
         self.monitor = _check_monitor(monitor)
-        self.patience = _check_int('patience', patience, 0)
+        # Keras 1 never checked the counts and numbers: a float or negative patience, or a
+        # string, silently changed the meaning or failed at the end of the first epoch.
+        self.patience = check_number('EarlyStopping', 'patience', patience, integer=True,
+                                     minimum=0)
+        min_delta = check_number('EarlyStopping', 'min_delta', min_delta)
         self.verbose = verbose
         mode = _resolve_mode('EarlyStopping', mode)
         if mode == 'max' or (mode == 'auto' and _auto_is_max(monitor)):
@@ -363,13 +361,11 @@ class EarlyStopping(Callback):
         self.min_delta = min_delta if self.monitor_op is np.greater else -min_delta
         self.wait = 0
         self.stopped_epoch = 0
-        self._stopped = False
 
     def on_train_begin(self, logs=None):
         # Reset so that one instance can serve several fits.
         self.wait = 0
         self.stopped_epoch = 0
-        self._stopped = False
         self.best = np.inf if self.monitor_op is np.less else -np.inf
 
     def on_epoch_end(self, epoch, logs=None):
@@ -385,12 +381,12 @@ class EarlyStopping(Callback):
         else:
             if self.wait >= self.patience:
                 self.stopped_epoch = epoch
-                self._stopped = True
                 self.model.stop_training = True
             self.wait += 1
 
     def on_train_end(self, logs=None):
-        if self._stopped and self.verbose > 0:
+        # As 1.2.2: a stop at epoch 0 is not reported.
+        if self.stopped_epoch > 0 and self.verbose > 0:
             print('Epoch %05d: early stopping' % self.stopped_epoch)
 
 
@@ -503,15 +499,18 @@ class ReduceLROnPlateau(Callback):
                  epsilon=1e-4, cooldown=0, min_lr=0):
         super(ReduceLROnPlateau, self).__init__()
         self.monitor = _check_monitor(monitor)
+        factor = check_number('ReduceLROnPlateau', 'factor', factor)
         if factor >= 1.0:
             raise ValueError('ReduceLROnPlateau does not support a factor >= 1.0 (got %r).'
                              % (factor,))
         self.factor = factor
-        self.min_lr = min_lr
-        self.epsilon = epsilon
-        self.patience = _check_int('patience', patience, 0)
+        self.min_lr = check_number('ReduceLROnPlateau', 'min_lr', min_lr)
+        self.epsilon = check_number('ReduceLROnPlateau', 'epsilon', epsilon)
+        self.patience = check_number('ReduceLROnPlateau', 'patience', patience, integer=True,
+                                     minimum=0)
         self.verbose = verbose
-        self.cooldown = _check_int('cooldown', cooldown, 0)
+        self.cooldown = check_number('ReduceLROnPlateau', 'cooldown', cooldown, integer=True,
+                                     minimum=0)
         self.mode = _resolve_mode('Learning Rate Plateau Reducing', mode)
         self._reset()
 

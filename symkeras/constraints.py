@@ -1,23 +1,20 @@
 """Keras 1 weight constraints: callables that the optimizer applies to each updated weight."""
+import numpy as np
+
 from . import backend as K
-from .utils.generic_utils import get_callable
-
-
-def _number(value, what):
-    if isinstance(value, bool):
-        raise ValueError('%s must be a number; got %r' % (what, value))
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        raise ValueError('%s must be a number; got %r' % (what, value)) from None
+from .utils.generic_utils import check_number, get_callable
 
 
 def _axis(axis, what):
-    """An int or a list/tuple of ints, kept as given (it goes into get_config)."""
+    """An int or a list/tuple of ints (Python or numpy), kept as a Python int or a list/tuple
+    of them (it goes into get_config, which must be JSON-serialisable)."""
     axes = axis if isinstance(axis, (list, tuple)) else [axis]
-    if not axes or not all(isinstance(a, int) and not isinstance(a, bool) for a in axes):
+    if not axes or not all(isinstance(a, (int, np.integer)) and not isinstance(a, bool)
+                           for a in axes):
         raise ValueError('%s: axis must be an int or a list of ints; got %r' % (what, axis))
-    return axis
+    if isinstance(axis, (list, tuple)):
+        return type(axis)(int(a) for a in axis)
+    return int(axis)
 
 
 def _norms(p, axis):
@@ -39,8 +36,7 @@ class MaxNorm(Constraint):
     (input_dim, output_dim), axis=0 constrains each unit's incoming weights)."""
 
     def __init__(self, m=2, axis=0):
-        _number(m, 'MaxNorm: m')
-        self.m = m
+        self.m = check_number('MaxNorm', 'm', m)
         self.axis = _axis(axis, 'MaxNorm')
 
     def __call__(self, p):
@@ -77,11 +73,9 @@ class MinMaxNorm(Constraint):
     rate * clip(norm, low, high) + (1 - rate) * norm (rate=1 enforces the bounds)."""
 
     def __init__(self, low=0.0, high=1.0, rate=1.0, axis=0):
-        for value, what in ((low, 'low'), (high, 'high'), (rate, 'rate')):
-            _number(value, 'MinMaxNorm: ' + what)
-        self.low = low
-        self.high = high
-        self.rate = rate
+        self.low = check_number('MinMaxNorm', 'low', low)
+        self.high = check_number('MinMaxNorm', 'high', high)
+        self.rate = check_number('MinMaxNorm', 'rate', rate)
         self.axis = _axis(axis, 'MinMaxNorm')
 
     def __call__(self, p):

@@ -2,11 +2,10 @@
 accuracies: K.mean of a bool tensor is floatx). Unlike the objectives, the objective-like
 metrics here average over every axis, as Keras 1.2.2's metrics do; precision, recall, F-scores
 and the Matthews correlation are batch-wise counts of rounded predictions."""
-import numbers
-
 from . import backend as K
 from . import objectives
 from .objectives import _resolve
+from .utils.generic_utils import check_number
 
 
 def binary_accuracy(y_true, y_pred):
@@ -41,8 +40,8 @@ def _batch_mean(objective):
     return metric
 
 
-# Keras 1.2.2 returned the per-sample KL divergence here, which its progress bar then averaged;
-# every metric is a scalar in symkeras.
+# The objectives' batch means. Keras 1.2.2's metrics.py redefines each of them averaged over
+# the batch, kullback_leibler_divergence included (K.mean(K.sum(..., axis=-1))): all scalars.
 (mean_squared_error, mean_absolute_error, mean_absolute_percentage_error,
  mean_squared_logarithmic_error, hinge, squared_hinge, categorical_crossentropy,
  sparse_categorical_crossentropy, binary_crossentropy, kullback_leibler_divergence, poisson,
@@ -90,9 +89,7 @@ def fbeta_score(y_true, y_pred, beta=1):
     """(1 + beta^2) * p * r / (beta^2 * p + r + epsilon). With no true positives p = r = 0,
     so the score is 0 (Keras 1.2.2's explicit early return never fired on a symbolic tensor;
     the formula gives the same 0)."""
-    if not isinstance(beta, numbers.Real) or not beta >= 0:
-        raise ValueError('fbeta_score: beta must be a number >= 0 (0 weighs only precision); '
-                         'got %r' % (beta,))
+    beta = check_number('fbeta_score', 'beta', beta, minimum=0)   # 0 weighs only precision
     p = precision(y_true, y_pred)
     r = recall(y_true, y_pred)
     bb = beta ** 2
@@ -104,12 +101,7 @@ def fmeasure(y_true, y_pred):
     return fbeta_score(y_true, y_pred, beta=1)
 
 
-mse = MSE = mean_squared_error
-mae = MAE = mean_absolute_error
-mape = MAPE = mean_absolute_percentage_error
-msle = MSLE = mean_squared_logarithmic_error
-kld = KLD = kullback_leibler_divergence
-cosine = cosine_proximity
+globals().update({alias: globals()[name] for alias, name in objectives.ALIASES.items()})
 fscore = f1score = fmeasure
 
 # The names get() resolves: the metrics and aliases above, nothing else of this module.

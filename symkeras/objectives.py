@@ -72,12 +72,17 @@ def cosine_proximity(y_true, y_pred):
     return -K.mean(y_true * y_pred, axis=-1)
 
 
-mse = MSE = mean_squared_error
-mae = MAE = mean_absolute_error
-mape = MAPE = mean_absolute_percentage_error
-msle = MSLE = mean_squared_logarithmic_error
-kld = KLD = kullback_leibler_divergence
-cosine = cosine_proximity
+# Keras 1.2.2's short names, alias -> function name; metrics.py binds the same aliases to its
+# metrics of those names.
+ALIASES = {
+    'mse': 'mean_squared_error', 'MSE': 'mean_squared_error',
+    'mae': 'mean_absolute_error', 'MAE': 'mean_absolute_error',
+    'mape': 'mean_absolute_percentage_error', 'MAPE': 'mean_absolute_percentage_error',
+    'msle': 'mean_squared_logarithmic_error', 'MSLE': 'mean_squared_logarithmic_error',
+    'kld': 'kullback_leibler_divergence', 'KLD': 'kullback_leibler_divergence',
+    'cosine': 'cosine_proximity',
+}
+globals().update({alias: globals()[name] for alias, name in ALIASES.items()})
 
 # The names get() resolves: the functions and aliases above, nothing else of this module
 # (not `np`, `K` or `get`, which a lookup in globals() would also find).

@@ -13,7 +13,7 @@ with the parameter's shape).
 import numpy as np
 
 from . import backend as K
-from .utils.generic_utils import get_custom_objects, get_from_module
+from .utils.generic_utils import check_number, get_custom_objects, get_from_module
 
 
 def clip_norm(g, c, n):
@@ -122,9 +122,7 @@ class Optimizer(object):
 def _check_numbers(owner, **values):
     """Hyper-parameters must be real numbers (K.variable would take '0.1' and a list)."""
     for name, value in sorted(values.items()):
-        arr = np.asarray(value)
-        if isinstance(value, (bool, np.bool_)) or arr.ndim != 0 or arr.dtype.kind not in 'iuf':
-            raise TypeError('%s: %s must be a number; got %r' % (owner, name, value))
+        check_number(owner, name, value)
 
 
 def _slots(params):

@@ -3,14 +3,7 @@ that the layer adds to the model's loss."""
 import warnings
 
 from . import backend as K
-from .utils.generic_utils import get_callable
-
-
-def _number(value, what):
-    try:
-        return K.cast_to_floatx(float(value))
-    except (TypeError, ValueError):
-        raise ValueError('%s must be a number; got %r' % (what, value)) from None
+from .utils.generic_utils import check_number, get_callable
 
 
 class Regularizer(object):
@@ -35,8 +28,8 @@ class L1L2Regularizer(Regularizer):
     """Penalty sum(l1 * |x|) + sum(l2 * x^2); a zero factor adds no term."""
 
     def __init__(self, l1=0., l2=0.):
-        self.l1 = _number(l1, 'L1L2Regularizer: l1')
-        self.l2 = _number(l2, 'L1L2Regularizer: l2')
+        self.l1 = K.cast_to_floatx(check_number('L1L2Regularizer', 'l1', l1))
+        self.l2 = K.cast_to_floatx(check_number('L1L2Regularizer', 'l2', l2))
 
     def __call__(self, x):
         penalty = K.cast_to_floatx(0.)
@@ -63,7 +56,7 @@ class EigenvalueRegularizer(Regularizer):
     _POWER_STEPS = 9
 
     def __init__(self, k):
-        self.k = _number(k, 'EigenvalueRegularizer: k')
+        self.k = K.cast_to_floatx(check_number('EigenvalueRegularizer', 'k', k))
 
     def __call__(self, x):
         if K.ndim(x) != 2:
@@ -102,16 +95,11 @@ def l1l2(l1=0.01, l2=0.01):
     return L1L2Regularizer(l1=l1, l2=l2)
 
 
-def activity_l1(l=0.01):
-    return L1L2Regularizer(l1=l)
-
-
-def activity_l2(l=0.01):
-    return L1L2Regularizer(l2=l)
-
-
-def activity_l1l2(l1=0.01, l2=0.01):
-    return L1L2Regularizer(l1=l1, l2=l2)
+# Keras 1.2.2's activity_* functions have the same arguments, defaults and result as the
+# weight ones.
+activity_l1 = l1
+activity_l2 = l2
+activity_l1l2 = l1l2
 
 
 _REGULARIZERS = {

@@ -172,11 +172,18 @@ def test_callback_list_passes_the_callers_epoch_logs_on():
     assert epoch_logs == {'loss': 1.0}
 
 
-@pytest.mark.parametrize('queue_length', [0, -1, 2.5, None, True])
-def test_callback_list_rejects_a_bad_queue_length(queue_length):
-    with pytest.raises(ValueError, match='queue_length must be an integer >= 1, got %s'
-                       % queue_length):
+@pytest.mark.parametrize('queue_length, error', [
+    (0, ValueError), (-1, ValueError), (2.5, ValueError), (None, TypeError), (True, TypeError),
+    ('3', TypeError)])
+def test_callback_list_rejects_a_bad_queue_length(queue_length, error):
+    with pytest.raises(error, match='CallbackList: queue_length must be a whole number >= 1; '
+                                    'got %r' % (queue_length,)):
         cbks.CallbackList([], queue_length=queue_length)
+
+
+def test_callback_list_accepts_numpy_and_whole_float_queue_lengths():
+    assert cbks.CallbackList([], queue_length=np.int64(3)).queue_length == 3
+    assert type(cbks.CallbackList([], queue_length=4.0).queue_length) is int
 
 
 class SlowOn(cbks.Callback):
@@ -409,7 +416,8 @@ def test_model_checkpoint_missing_monitor_with_save_best_only_warns_and_skips(tm
 
 
 def test_model_checkpoint_bad_arguments_and_missing_format_key(tmp_path):
-    with pytest.raises(ValueError, match='period must be an integer >= 1, got 0'):
+    with pytest.raises(ValueError, match='ModelCheckpoint: period must be a whole number >= 1; '
+                                         'got 0'):
         cbks.ModelCheckpoint('x', period=0)
     with pytest.raises(TypeError, match='filepath must be a string, got 3'):
         cbks.ModelCheckpoint(3)
@@ -491,10 +499,32 @@ def test_early_stopping_unknown_mode_and_missing_monitor_warn():
 
 
 def test_early_stopping_bad_patience():
-    with pytest.raises(ValueError, match='patience must be an integer >= 0, got -1'):
+    with pytest.raises(ValueError, match='EarlyStopping: patience must be a whole number >= 0; '
+                                         'got -1'):
         cbks.EarlyStopping(patience=-1)
-    with pytest.raises(ValueError, match='patience must be an integer >= 0, got 1.5'):
+    with pytest.raises(ValueError, match='EarlyStopping: patience must be a whole number >= 0; '
+                                         'got 1.5'):
         cbks.EarlyStopping(patience=1.5)
+    with pytest.raises(TypeError, match="EarlyStopping: patience must be a whole number >= 0; "
+                                        "got '2'"):
+        cbks.EarlyStopping(patience='2')
+    assert cbks.EarlyStopping(patience=np.int32(2)).patience == 2
+
+
+def test_early_stopping_bad_min_delta():
+    with pytest.raises(TypeError, match="EarlyStopping: min_delta must be a number; got '0.1'"):
+        cbks.EarlyStopping(min_delta='0.1')
+    with pytest.raises(TypeError, match='EarlyStopping: min_delta must be a number; got None'):
+        cbks.EarlyStopping(min_delta=None)
+    assert cbks.EarlyStopping(min_delta=np.float32(0.5)).min_delta == -0.5
+
+
+def test_early_stopping_at_epoch_0_is_not_reported(capsys):
+    # Keras 1.2.2 prints only when stopped_epoch > 0; a NaN loss never improves on inf.
+    cb = cbks.EarlyStopping(verbose=1)
+    model, ran = fit([cb], [{'val_loss': float('nan')}, {'val_loss': 1.0}])
+    assert ran == [0] and model.stop_training and cb.stopped_epoch == 0
+    assert capsys.readouterr().out == ''
 
 
 # ---------------------------------------------------------------- RemoteMonitor
@@ -679,6 +709,21 @@ def test_reduce_lr_on_plateau_cooldown():
     assert after == [1.0, 0.5, 0.25, 0.125]
 
 
+def test_reduce_lr_on_plateau_in_cooldown():
+    cb = cbks.ReduceLROnPlateau(factor=0.5, patience=0, cooldown=1)
+    cb.set_model(StandInModel(lr=1.0))
+    cb.on_train_begin()
+    assert cb.in_cooldown() is False
+    cb.on_epoch_end(0, {'val_loss': 1.0})
+    assert cb.in_cooldown() is False                  # improved on inf: no reduction
+    cb.on_epoch_end(1, {'val_loss': 1.0})
+    assert cb.in_cooldown() is True and cb.cooldown_counter == 1   # reduced: cooldown starts
+    cb.on_epoch_end(2, {'val_loss': 0.5})
+    assert cb.in_cooldown() is False                  # its one cooldown epoch has passed
+    cb.cooldown_counter = 2
+    assert cb.in_cooldown() is True
+
+
 def test_reduce_lr_on_plateau_min_lr_is_a_floor(capsys):
     cb = cbks.ReduceLROnPlateau(factor=0.1, patience=0, min_lr=0.05, verbose=1)
     after, _ = lr_trace(cb, [1.0] * 5)
@@ -721,10 +766,19 @@ def test_reduce_lr_on_plateau_bad_arguments_and_warnings():
     with pytest.raises(ValueError, match=r'ReduceLROnPlateau does not support a factor >= '
                                          r'1.0 \(got 1.0\)'):
         cbks.ReduceLROnPlateau(factor=1.0)
-    with pytest.raises(ValueError, match='cooldown must be an integer >= 0, got -2'):
+    with pytest.raises(ValueError, match='ReduceLROnPlateau: cooldown must be a whole number '
+                                         '>= 0; got -2'):
         cbks.ReduceLROnPlateau(cooldown=-2)
-    with pytest.raises(ValueError, match='patience must be an integer >= 0, got None'):
+    with pytest.raises(TypeError, match='ReduceLROnPlateau: patience must be a whole number '
+                                        '>= 0; got None'):
         cbks.ReduceLROnPlateau(patience=None)
+    for name in ('factor', 'epsilon', 'min_lr'):
+        with pytest.raises(TypeError, match="ReduceLROnPlateau: %s must be a number; got '0.5'"
+                           % name):
+            cbks.ReduceLROnPlateau(**{name: '0.5'})
+    cb = cbks.ReduceLROnPlateau(factor=np.float64(0.5), epsilon=np.float32(0.25),
+                                min_lr=np.int64(0))
+    assert (cb.factor, cb.epsilon, cb.min_lr) == (0.5, 0.25, 0.)
     with pytest.warns(RuntimeWarning, match='^Learning Rate Plateau Reducing mode up is '
                                             'unknown, fallback to auto mode.$'):
         cb = cbks.ReduceLROnPlateau(mode='up')

@@ -178,17 +178,34 @@ def test_get_bad_identifiers():
 
 
 def test_bad_arguments():
-    with pytest.raises(ValueError, match="MaxNorm: m must be a number; got 'big'"):
+    with pytest.raises(TypeError, match="MaxNorm: m must be a number; got 'big'"):
         C.MaxNorm(m='big')
+    with pytest.raises(TypeError, match="MaxNorm: m must be a number; got '2'"):
+        C.MaxNorm(m='2')
     with pytest.raises(ValueError, match=r'MaxNorm: axis must be an int or a list of ints; got '
                                          r'1.5'):
         C.MaxNorm(axis=1.5)
     with pytest.raises(ValueError, match=r'UnitNorm: axis must be an int or a list of ints; got '
                                          r'\[\]'):
         C.UnitNorm(axis=[])
-    with pytest.raises(ValueError, match='MinMaxNorm: rate must be a number; got None'):
+    with pytest.raises(TypeError, match='MinMaxNorm: rate must be a number; got None'):
         C.MinMaxNorm(rate=None)
-    with pytest.raises(ValueError, match='MinMaxNorm: low must be a number; got True'):
+    with pytest.raises(TypeError, match='MinMaxNorm: low must be a number; got True'):
         C.MinMaxNorm(low=True)
     with pytest.raises(ValueError, match='MinMaxNorm: axis must be an int'):
         C.MinMaxNorm(axis='0')
+
+
+def test_numpy_arguments_are_stored_as_python_numbers():
+    # Numbers are stored as checked floats and numpy axes as ints, so configs stay
+    # JSON-serialisable.
+    c = C.MaxNorm(m=np.float32(1.5), axis=np.int64(1))
+    assert c.get_config() == {'name': 'MaxNorm', 'm': 1.5, 'axis': 1}
+    assert type(c.m) is float and type(c.axis) is int
+    json.dumps(c.get_config())
+    u = C.UnitNorm(axis=(np.int32(0), 1))
+    assert u.axis == (0, 1) and all(type(a) is int for a in u.axis)
+    mm = C.MinMaxNorm(low=np.int64(0), high=np.float64(2.), rate=1, axis=[np.int64(0)])
+    assert mm.get_config() == {'name': 'MinMaxNorm', 'low': 0., 'high': 2., 'rate': 1.,
+                               'axis': [0]}
+    json.dumps(mm.get_config())

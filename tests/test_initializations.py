@@ -92,7 +92,36 @@ def test_reproducible_under_np_random_seed(name):
 
 @pytest.mark.parametrize('name', ALL)
 def test_dim_ordering_argument_is_accepted(name):
-    assert K.get_variable_shape(getattr(I, name)((3, 3), dim_ordering='tf')) == (3, 3)
+    # A 4-D kernel (identity is 2-D only), where the ordering decides the fans.
+    shape = (3, 3) if name == 'identity' else (8, 6, 5, 5)
+    for ordering in ('th', 'tf'):
+        assert K.get_variable_shape(getattr(I, name)(shape, dim_ordering=ordering)) == shape
+
+
+# (8, 6, 5, 5) is (out, in, rows, cols) for 'th': fans (6*25, 8*25); and (rows, cols, in, out)
+# for 'tf': fans (5*48, 5*48).
+FANS_4D = {'th': (150, 200), 'tf': (240, 240)}
+
+
+@pytest.mark.parametrize('name, limit', [
+    ('lecun_uniform', lambda fan_in, fan_out: np.sqrt(3. / fan_in)),
+    ('glorot_uniform', lambda fan_in, fan_out: np.sqrt(6. / (fan_in + fan_out))),
+    ('he_uniform', lambda fan_in, fan_out: np.sqrt(6. / fan_in))])
+def test_uniform_limit_of_a_4d_kernel_follows_dim_ordering(name, limit):
+    np.random.seed(3)
+    for ordering, fans in FANS_4D.items():
+        w = np.abs(values(name, (8, 6, 5, 5), dim_ordering=ordering))
+        assert 0.97 * limit(*fans) < w.max() <= limit(*fans)
+
+
+@pytest.mark.parametrize('name, std', [
+    ('glorot_normal', lambda fan_in, fan_out: np.sqrt(2. / (fan_in + fan_out))),
+    ('he_normal', lambda fan_in, fan_out: np.sqrt(2. / fan_in))])
+def test_normal_std_of_a_4d_kernel_follows_dim_ordering(name, std):
+    np.random.seed(4)
+    for ordering, fans in FANS_4D.items():
+        w = values(name, (8, 6, 5, 5), dim_ordering=ordering)
+        assert w.std() == pytest.approx(std(*fans), rel=0.05)
 
 
 # ---------------------------------------------------------------------------- distributions

@@ -356,6 +356,12 @@ def test_get_resolves_names_and_aliases_to_the_same_function(name):
         assert objectives.get(alias) is fn
 
 
+def test_alias_table_is_the_keras_aliases():
+    # One table (objectives.ALIASES) binds the aliases of both objectives and metrics.
+    assert objectives.ALIASES == {alias: name for name, aliases in KERAS_NAMES.items()
+                                  for alias in aliases}
+
+
 def test_get_knows_exactly_the_keras_names():
     names = set(KERAS_NAMES) | {a for aliases in KERAS_NAMES.values() for a in aliases}
     assert names == set(objectives._OBJECTIVES)

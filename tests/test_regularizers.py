@@ -96,10 +96,15 @@ def test_l1l2_factors_and_config():
 
 
 def test_l1l2_bad_factors():
-    with pytest.raises(ValueError, match="L1L2Regularizer: l1 must be a number; got 'abc'"):
+    with pytest.raises(TypeError, match="L1L2Regularizer: l1 must be a number; got 'abc'"):
         R.L1L2Regularizer(l1='abc')
-    with pytest.raises(ValueError, match='L1L2Regularizer: l2 must be a number; got None'):
+    with pytest.raises(TypeError, match="L1L2Regularizer: l1 must be a number; got '0.1'"):
+        R.L1L2Regularizer(l1='0.1')
+    with pytest.raises(TypeError, match='L1L2Regularizer: l2 must be a number; got None'):
         R.L1L2Regularizer(l2=None)
+    with pytest.raises(ValueError, match='L1L2Regularizer: l2 must be a number; got nan'):
+        R.L1L2Regularizer(l2=float('nan'))
+    assert R.L1L2Regularizer(l1=np.float64(0.5)).get_config()['l1'] == 0.5
 
 
 def test_aliases():
@@ -174,7 +179,7 @@ def test_eigenvalue_on_placeholder_and_rank_check():
     with pytest.raises(ValueError, match=r'EigenvalueRegularizer: only for 2-D weights; got a '
                                          r'tensor of shape \(2, 3, 4\)'):
         R.EigenvalueRegularizer(1.)(K.variable(np.zeros((2, 3, 4))))
-    with pytest.raises(ValueError, match="EigenvalueRegularizer: k must be a number; got 'x'"):
+    with pytest.raises(TypeError, match="EigenvalueRegularizer: k must be a number; got 'x'"):
         R.EigenvalueRegularizer('x')
 
 
@@ -250,3 +255,8 @@ def test_get_bad_identifiers():
     with warnings.catch_warnings():
         warnings.simplefilter('error')
         R.get('l1')
+
+
+def test_activity_shortcuts_are_the_weight_shortcuts():
+    # Identical in Keras 1.2.2 (same arguments, defaults and regularizer), so one function each.
+    assert R.activity_l1 is R.l1 and R.activity_l2 is R.l2 and R.activity_l1l2 is R.l1l2

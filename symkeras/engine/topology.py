@@ -1193,6 +1193,29 @@ class Container(Layer):
         outputs = [_config_tensor(created, e, 'output_layers') for e in config['output_layers']]
         return cls(input=inputs, output=outputs, name=config.get('name'))
 
+    # ---------------------------------------------------------------- files (engine/saving.py)
+
+    def save_weights(self, filepath, overwrite=True):
+        """Save the weights to an HDF5 file in Keras 1.2.2's layout (see engine.saving)."""
+        from . import saving
+        saving.save_weights(self, filepath, overwrite=overwrite)
+
+    def load_weights(self, filepath, by_name=False):
+        """Load weights from an HDF5 file: by position of the layers with weights, or by
+        layer name (see engine.saving)."""
+        from . import saving
+        saving.load_weights(self, filepath, by_name=by_name)
+
+    def to_json(self, **kwargs):
+        """The model configuration as JSON; kwargs go to json.dumps."""
+        from . import saving
+        return saving.to_json(self, **kwargs)
+
+    def to_yaml(self, **kwargs):
+        """The model configuration as YAML; kwargs go to yaml.dump."""
+        from . import saving
+        return saving.to_yaml(self, **kwargs)
+
 
 def _config_tensor(created, entry, where):
     name, node_index, tensor_index = entry

@@ -8,7 +8,7 @@ import random
 
 import numpy as np
 
-from ..utils.np_utils import _is_whole
+from ..utils.generic_utils import check_number
 
 
 def pad_sequences(sequences, maxlen=None, dtype='int32', padding='pre', truncating='pre',
@@ -30,18 +30,18 @@ def pad_sequences(sequences, maxlen=None, dtype='int32', padding='pre', truncati
         lengths.append(len(s))
     if maxlen is None:
         maxlen = max(lengths, default=0)
-    elif not _is_whole(maxlen) or maxlen < 0:
-        raise ValueError('pad_sequences: maxlen must be a non-negative integer; got %r'
-                         % (maxlen,))
-    maxlen = int(maxlen)
+    else:
+        maxlen = check_number('pad_sequences', 'maxlen', maxlen, integer=True, minimum=0)
     sample_shape = next((np.asarray(s).shape[1:] for s in sequences if len(s)), ())
-    x = np.full((len(sequences), maxlen) + sample_shape, value, dtype=dtype)
+    # Converted as Keras 1.2.2 converts (astype), which wraps out-of-range integers, e.g.
+    # value=-1 with dtype='uint8' pads with 255, where np.full would raise OverflowError.
+    x = (np.ones((len(sequences), maxlen) + sample_shape) * value).astype(dtype)
     if maxlen == 0:
         return x
     for i, s in enumerate(sequences):
         if not len(s):
             continue
-        trunc = np.asarray(s[-maxlen:] if truncating == 'pre' else s[:maxlen], dtype=dtype)
+        trunc = np.asarray(s[-maxlen:] if truncating == 'pre' else s[:maxlen]).astype(dtype)
         if trunc.shape[1:] != sample_shape:
             raise ValueError('pad_sequences: the elements of sequence %d have shape %s; those '
                              'of the first non-empty sequence have shape %s'
@@ -58,9 +58,8 @@ def make_sampling_table(size, sampling_factor=1e-5):
     rank 1), assuming Zipf-distributed word frequencies: with
     inv_fq(r) = r*(log r + 0.577) + 1/2 - 1/(12 r) and f = sampling_factor * inv_fq, the entry
     is min(1, f / sqrt(f)) (Keras 1.2.2's formula)."""
-    if not _is_whole(size) or size < 1:
-        raise ValueError('make_sampling_table: size must be a positive integer; got %r' % (size,))
-    rank = np.arange(int(size), dtype='float64')
+    size = check_number('make_sampling_table', 'size', size, integer=True, minimum=1)
+    rank = np.arange(size, dtype='float64')
     rank[0] = 1
     inv_fq = rank * (np.log(rank) + 0.577) + 0.5 - 1. / (12. * rank)
     f = sampling_factor * inv_fq
@@ -77,11 +76,14 @@ def skipgrams(sequence, vocabulary_size, window_size=4, negative_samples=1., shu
     int(len(positives) * negative_samples) negative couples pair a shuffled positive word with
     a random index in 1 .. vocabulary_size-1, label 0 (or [1, 0]). shuffle=True shuffles
     couples and labels together."""
+    vocabulary_size = check_number('skipgrams', 'vocabulary_size', vocabulary_size,
+                                   integer=True, minimum=1)
+    window_size = check_number('skipgrams', 'window_size', window_size, integer=True,
+                               minimum=0)
+    negative_samples = check_number('skipgrams', 'negative_samples', negative_samples)
     if vocabulary_size < 2 and negative_samples > 0:
         raise ValueError('skipgrams: vocabulary_size must be at least 2 to draw negative samples '
                          '(indices 1 .. vocabulary_size-1); got %r' % (vocabulary_size,))
-    if window_size < 0:
-        raise ValueError('skipgrams: window_size must be >= 0; got %r' % (window_size,))
     couples = []
     labels = []
     for i, wi in enumerate(sequence):

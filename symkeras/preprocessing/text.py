@@ -5,7 +5,7 @@ import string
 
 import numpy as np
 
-from ..utils.np_utils import _is_whole
+from ..utils.generic_utils import check_number
 
 
 def base_filter():
@@ -34,11 +34,9 @@ def one_hot(text, n, filters=base_filter(), lower=True, split=' '):
     1 .. n-1. Keras used Python's hash(), which is salted per process, so its indices change
     from run to run; symkeras uses a stable hash (MD5 of the UTF-8 word), so the same word
     gets the same index in every run. Different words may share an index."""
-    if not _is_whole(n) or n < 2:
-        raise ValueError('one_hot: n must be an integer >= 2 (indices are 1 .. n-1); got %r'
-                         % (n,))
+    n = check_number('one_hot', 'n', n, integer=True, minimum=2)   # indices are 1 .. n-1
     words = text_to_word_sequence(text, filters=filters, lower=lower, split=split)
-    return [_stable_hash(w) % (int(n) - 1) + 1 for w in words]
+    return [_stable_hash(w) % (n - 1) + 1 for w in words]
 
 
 def _stable_hash(word):
@@ -64,9 +62,9 @@ class Tokenizer(object):
 
     def __init__(self, nb_words=None, filters=base_filter(), lower=True, split=' ',
                  char_level=False):
-        if nb_words is not None and (not _is_whole(nb_words) or nb_words < 1):
-            raise ValueError('Tokenizer: nb_words must be None or a positive integer; got %r'
-                             % (nb_words,))
+        if nb_words is not None:
+            nb_words = check_number('Tokenizer', 'nb_words', nb_words,
+                                    integer=True, minimum=1)
         self.word_counts = {}
         self.word_docs = {}
         self.word_index = {}
@@ -74,7 +72,7 @@ class Tokenizer(object):
         self.filters = filters
         self.split = split
         self.lower = lower
-        self.nb_words = None if nb_words is None else int(nb_words)
+        self.nb_words = nb_words
         self.document_count = 0
         self.char_level = char_level
 
@@ -150,11 +148,10 @@ class Tokenizer(object):
         for i, seq in enumerate(sequences):
             counts = {}
             for j in seq:
-                if not _is_whole(j) or j < 0:
-                    raise ValueError('Tokenizer: sequence %d holds %r; word indices are '
-                                     'integers >= 0' % (i, j))
+                j = check_number('Tokenizer', 'a word index in sequence %d' % i, j,
+                                 integer=True, minimum=0)
                 if j < width:
-                    counts[int(j)] = counts.get(int(j), 0) + 1
+                    counts[j] = counts.get(j, 0) + 1
             for j, c in counts.items():
                 if mode == 'count':
                     x[i, j] = c

@@ -3,6 +3,7 @@ initializations, regularizers, constraints, optimizers, objectives), the registr
 objects, (de)serialisation of Python functions for Lambda layers, and the progress bar."""
 import base64
 import marshal
+import math
 import sys
 import time
 import types
@@ -101,6 +102,31 @@ def get_callable(identifier, module_params, module_name, instantiate=False, kwar
     return res
 
 
+def check_number(owner, name, value, integer=False, minimum=None):
+    """`value` checked to be a real number and returned as a float (an int with `integer`).
+    Python and numpy ints and floats (and 0-d arrays of them) pass; a bool, a string, None or
+    an array is a TypeError. NaN, a fraction when `integer`, or a value below `minimum` is a
+    ValueError. Both errors name `owner`, the argument `name` and the value."""
+    if type(value) in (int, float):        # the common case, without a numpy round trip
+        number = value
+    else:
+        arr = None if isinstance(value, (bool, np.bool_, str, bytes)) else np.asarray(value)
+        if arr is None or arr.ndim != 0 or arr.dtype.kind not in 'iuf':
+            raise TypeError(_number_message(owner, name, value, integer, minimum))
+        number = arr.item()
+    fractional = isinstance(number, float) and (math.isnan(number) or
+                                                (integer and not number.is_integer()))
+    if fractional or (minimum is not None and number < minimum):
+        raise ValueError(_number_message(owner, name, value, integer, minimum))
+    return int(number) if integer else float(number)
+
+
+def _number_message(owner, name, value, integer, minimum):
+    wanted = ('a whole number' if integer else 'a number') + (
+        '' if minimum is None else ' >= %s' % minimum)
+    return '%s: %s must be %s; got %r' % (owner, name, wanted, value)
+
+
 def make_tuple(*args):
     return args
 
@@ -156,15 +182,7 @@ class Progbar(object):
     (the batch size)."""
 
     def __init__(self, target, width=30, verbose=1, interval=0.05):
-        try:
-            valid = (not isinstance(target, bool) and float(target).is_integer()
-                     and target >= 1)
-        except (TypeError, ValueError):
-            valid = False
-        if not valid:
-            raise ValueError('Progbar: target must be a positive whole number of steps; '
-                             'got %r' % (target,))
-        self.target = int(target)
+        self.target = check_number('Progbar', 'target', target, integer=True, minimum=1)
         self.width = width
         self.verbose = verbose
         self.interval = interval

@@ -142,18 +142,19 @@ def load_array(name):
 
 
 def ask_to_proceed_with_overwrite(filepath):
-    """Ask on the terminal whether to overwrite filepath; True for 'y', False for 'n' (asked
-    again on any other answer). With no terminal input left (EOFError), it raises and says to
-    pass overwrite=True, rather than guess."""
+    """Ask on the terminal whether to overwrite filepath; True for 'y', False for 'n', asked
+    again on any other answer ('Y' or ' y' included), with Keras 1.2.2's prompts. With no
+    terminal input left (EOFError), it raises and says to pass overwrite=True, rather than
+    guess."""
     try:
-        answer = input('[WARNING] %s already exists - overwrite? [y/n] ' % (filepath,))
-        while answer.strip().lower() not in ('y', 'n'):
-            answer = input('Enter "y" (overwrite) or "n" (cancel). ')
+        answer = input('[WARNING] %s already exists - overwrite? [y/n]' % (filepath,))
+        while answer not in ('y', 'n'):
+            answer = input('Enter "y" (overwrite) or "n" (cancel).')
     except EOFError:
         raise EOFError('ask_to_proceed_with_overwrite: no answer on standard input to whether '
                        '%s may be overwritten; pass overwrite=True to overwrite without asking'
                        % (filepath,)) from None
-    if answer.strip().lower() == 'n':
+    if answer == 'n':
         return False
     print('[TIP] Next time specify overwrite=True!')
     return True

@@ -6,6 +6,8 @@ image dim ordering).
 """
 import numpy as np
 
+from .generic_utils import check_number
+
 _BORDER_MODES = ('same', 'valid', 'full')
 
 
@@ -25,10 +27,9 @@ def to_categorical(y, nb_classes=None):
     y = y.astype('int64')
     if not nb_classes:     # None or 0: as in Keras, max(y) + 1
         nb_classes = int(y.max()) + 1 if y.size else 0
-    elif not _is_whole(nb_classes) or nb_classes < 0:
-        raise ValueError('to_categorical: nb_classes must be a positive integer; got %r'
-                         % (nb_classes,))
-    nb_classes = int(nb_classes)
+    else:
+        nb_classes = check_number('to_categorical', 'nb_classes', nb_classes, integer=True,
+                                  minimum=1)
     bad = (y < 0) | (y >= nb_classes)
     if bad.any():
         raise ValueError('to_categorical: label %d (at index %d) is outside 0 .. %d '
@@ -131,8 +132,8 @@ def conv_output_length(input_length, filter_size, border_mode, stride, dilation=
     fits the filter inside, 'full' lets it overhang by filter-1 on both sides; then the
     stride keeps ceil(length / stride) positions."""
     _check_border_mode('conv_output_length', border_mode)
-    _check_positive('conv_output_length', filter_size=filter_size, stride=stride,
-                    dilation=dilation)
+    filter_size, stride, dilation = _counts('conv_output_length', filter_size=filter_size,
+                                            stride=stride, dilation=dilation)
     if input_length is None:
         return None
     span = filter_size + (filter_size - 1) * (dilation - 1)
@@ -150,15 +151,11 @@ def conv_input_length(output_length, filter_size, border_mode, stride):
     stays None): (output-1)*stride - 2*pad + filter_size, with pad = filter_size//2 for
     'same', 0 for 'valid', filter_size-1 for 'full'."""
     _check_border_mode('conv_input_length', border_mode)
-    _check_positive('conv_input_length', filter_size=filter_size, stride=stride)
+    filter_size, stride = _counts('conv_input_length', filter_size=filter_size, stride=stride)
     if output_length is None:
         return None
     pad = {'same': filter_size // 2, 'valid': 0, 'full': filter_size - 1}[border_mode]
     return (output_length - 1) * stride - 2 * pad + filter_size
-
-
-def _is_whole(value):
-    return isinstance(value, (int, float, np.integer, np.floating)) and float(value).is_integer()
 
 
 def _check_border_mode(fn, border_mode):
@@ -167,10 +164,11 @@ def _check_border_mode(fn, border_mode):
                          % (fn, border_mode))
 
 
-def _check_positive(fn, **values):
-    for name, value in values.items():
-        if not _is_whole(value) or value < 1:
-            raise ValueError('%s: %s must be a positive integer; got %r' % (fn, name, value))
+def _counts(fn, **values):
+    """The values (filter sizes, strides, ...) checked to be whole numbers >= 1, as ints in
+    the order given."""
+    return [check_number(fn, name, value, integer=True, minimum=1)
+            for name, value in values.items()]
 
 
 def _check_same_length(fn, p, y):

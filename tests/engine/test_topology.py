@@ -865,8 +865,9 @@ def test_nested_containers_share_weights_and_round_trip():
     assert config['layers'][3]['inbound_nodes'] == [[['inner', 1, 0], ['inner', 2, 0]]]
     assert config['input_layers'] == [['a', 0, 0], ['b', 0, 0]]
     assert config['output_layers'] == [['head', 0, 0]]
-    with pytest.raises(ValueError, match="Unknown layer class: 'Dense'"):
-        Container.from_config(config)
+    unknown = json.loads(json.dumps(config).replace('"Dense"', '"NotARegisteredLayer"'))
+    with pytest.raises(ValueError, match="Unknown layer class: 'NotARegisteredLayer'"):
+        Container.from_config(unknown)
     back = Container.from_config(config, custom_objects=CUSTOM)
     assert [l.name for l in back.layers] == [l.name for l in outer.layers]
     assert json.loads(json.dumps(back.get_config())) == config

@@ -59,14 +59,30 @@ def test_pad_sequences_vector_elements():
 @pytest.mark.parametrize('kwargs, match', [
     (dict(padding='middle'), r"padding must be 'pre' or 'post'; got 'middle'"),
     (dict(truncating='both'), r"truncating must be 'pre' or 'post'; got 'both'"),
-    (dict(maxlen=-1), r'maxlen must be a non-negative integer; got -1'),
-    (dict(maxlen=2.5), r'maxlen must be a non-negative integer; got 2\.5'),
+    (dict(maxlen=-1), r'pad_sequences: maxlen must be a whole number >= 0; got -1'),
+    (dict(maxlen=2.5), r'pad_sequences: maxlen must be a whole number >= 0; got 2\.5'),
 ])
 def test_pad_sequences_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
         pad_sequences([[1]], **kwargs)
     with pytest.raises(ValueError, match=match):      # checked even with nothing to pad
         pad_sequences([[]], **kwargs)
+
+
+def test_pad_sequences_maxlen_type():
+    with pytest.raises(TypeError, match=r"maxlen must be a whole number >= 0; got '3'"):
+        pad_sequences([[1]], maxlen='3')
+
+
+def test_pad_sequences_converts_as_keras_does():
+    # Keras 1.2.2 builds the padding as (ones * value).astype(dtype) and converts each
+    # sequence with the same cast: out-of-range integers wrap instead of raising.
+    x = pad_sequences([[1, 2], [3]], value=-1, dtype='uint8')
+    assert x.dtype == np.uint8
+    np.testing.assert_array_equal(x, [[1, 2], [255, 3]])
+    np.testing.assert_array_equal(pad_sequences([[-1, 300]], dtype='uint8'), [[255, 44]])
+    np.testing.assert_array_equal(pad_sequences([[1.7], []], maxlen=2, value=2.5),
+                                  [[2, 1], [2, 2]])
 
 
 def test_pad_sequences_bad_sequences():
@@ -86,8 +102,12 @@ def test_make_sampling_table():
     big = make_sampling_table(10 ** 6, sampling_factor=1e-5)
     assert big[-1] == 1. and np.all(np.diff(big) >= 0)
     assert make_sampling_table(1).shape == (1,)
-    with pytest.raises(ValueError, match=r'size must be a positive integer; got 0'):
+    with pytest.raises(ValueError, match=r'make_sampling_table: size must be a whole number >= 1; '
+                                         r'got 0'):
         make_sampling_table(0)
+    with pytest.raises(TypeError, match=r"size must be a whole number >= 1; got '5'"):
+        make_sampling_table('5')
+    assert make_sampling_table(np.int64(3)).shape == (3,)
 
 
 def test_skipgrams_positive_pairs():
@@ -171,5 +191,22 @@ def test_skipgrams_bad_arguments():
         skipgrams([1, 1], vocabulary_size=1)
     assert skipgrams([1, 1], vocabulary_size=1, negative_samples=0, shuffle=False) == \
         ([[1, 1], [1, 1]], [1, 1])
-    with pytest.raises(ValueError, match=r'window_size must be >= 0; got -1'):
+    with pytest.raises(ValueError, match=r'skipgrams: window_size must be a whole number >= 0; '
+                                         r'got -1'):
         skipgrams([1, 2], 3, window_size=-1)
+    with pytest.raises(ValueError, match=r'skipgrams: window_size must be a whole number >= 0; '
+                                         r'got 1\.5'):
+        skipgrams([1, 2], 3, window_size=1.5)
+    with pytest.raises(ValueError, match=r'skipgrams: vocabulary_size must be a whole number '
+                                         r'>= 1; got 3\.5'):
+        skipgrams([1, 2], 3.5)
+    with pytest.raises(TypeError, match=r"skipgrams: vocabulary_size must be a whole number "
+                                        r">= 1; got '3'"):
+        skipgrams([1, 2], '3')
+    with pytest.raises(TypeError, match=r"skipgrams: negative_samples must be a number; "
+                                        r"got None"):
+        skipgrams([1, 2], 3, negative_samples=None)
+    # numpy integers and whole floats are accepted (window_size=1.0 used to fail in range()).
+    random.seed(0)
+    couples, labels = skipgrams([1, 2], np.int64(3), window_size=1.0, shuffle=False)
+    assert couples[:2] == [[1, 2], [2, 1]] and labels == [1, 1, 0, 0]

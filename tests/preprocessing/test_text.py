@@ -62,9 +62,15 @@ def test_one_hot_is_stable_across_processes():
 
 
 def test_one_hot_bad_n():
-    for n in (1, 0, 2.5, None):
-        with pytest.raises(ValueError, match=r'n must be an integer >= 2 .*got %r' % (n,)):
+    for n in (1, 0, 2.5):
+        with pytest.raises(ValueError, match=r'one_hot: n must be a whole number >= 2; got %r'
+                           % (n,)):
             one_hot('a b', n)
+    for n in (None, '10'):
+        with pytest.raises(TypeError, match=r'one_hot: n must be a whole number >= 2; got %r'
+                           % (n,)):
+            one_hot('a b', n)
+    assert one_hot('a b', np.int64(10)) == one_hot('a b', 10.0) == one_hot('a b', 10)
 
 
 def test_tokenizer_fit_on_texts():
@@ -181,16 +187,22 @@ def test_sequences_to_matrix_errors():
         tok.sequences_to_matrix([[1]], mode='onehot')
     with pytest.raises(ValueError, match=r"got 'onehot'"):
         tok.texts_to_matrix(['a'], mode='onehot')
-    with pytest.raises(ValueError, match=r'sequence 1 holds -1; word indices are integers'):
+    with pytest.raises(ValueError, match=r'Tokenizer: a word index in sequence 1 must be a '
+                                         r'whole number >= 0; got -1'):
         tok.sequences_to_matrix([[1], [-1]])
-    with pytest.raises(ValueError, match=r'sequence 0 holds 1\.5'):
+    with pytest.raises(ValueError, match=r'a word index in sequence 0 must be a whole number '
+                                         r'>= 0; got 1\.5'):
         tok.sequences_to_matrix([[1.5]])
+    with pytest.raises(TypeError, match=r"a word index in sequence 0 must be a whole number "
+                                        r">= 0; got '1'"):
+        tok.sequences_to_matrix([['1']])
 
 
 def test_tokenizer_bad_nb_words():
-    for bad in (0, -3, 2.5, 'ten'):
-        with pytest.raises(ValueError, match=r'nb_words must be None or a positive integer; '
-                                             r'got %r' % (bad,)):
+    for bad, error in ((0, ValueError), (-3, ValueError), (2.5, ValueError),
+                       ('ten', TypeError)):
+        with pytest.raises(error, match=r'Tokenizer: nb_words must be a whole number >= 1; '
+                                        r'got %r' % (bad,)):
             Tokenizer(nb_words=bad)
 
 

@@ -1,5 +1,6 @@
 import json
 import marshal
+import re
 import types
 
 import numpy as np
@@ -332,10 +333,12 @@ def test_progbar_verbose0_is_silent(clock, capsys):
     assert bar.sum_values['loss'] == [15.0, 10]
 
 
-@pytest.mark.parametrize('target', [0, -3, 2.5, True, 'ten', None])
-def test_progbar_bad_target(target):
-    with pytest.raises(ValueError, match='Progbar: target must be a positive whole number of '
-                                         'steps; got %s' % repr(target).replace('.', r'\.')):
+@pytest.mark.parametrize('target, error', [
+    (0, ValueError), (-3, ValueError), (2.5, ValueError), (True, TypeError),
+    ('ten', TypeError), (None, TypeError)])
+def test_progbar_bad_target(target, error):
+    with pytest.raises(error, match='Progbar: target must be a whole number >= 1; got %s'
+                       % repr(target).replace('.', r'\.')):
         Progbar(target)
 
 
@@ -344,3 +347,38 @@ def test_progbar_accepts_whole_floats_and_numpy_ints(clock, capsys):
     Progbar(12.0).update(3)
     line = '\r 3/12 [' + '=' * 6 + '>' + '.' * 23 + '] - ETA: 0s'
     assert capsys.readouterr().out == line + line
+
+
+# ---------------------------------------------------------------------------- check_number
+
+@pytest.mark.parametrize('value, kwargs, expected', [
+    (0.5, {}, 0.5), (3, {}, 3.0), (np.float32(0.25), {}, 0.25), (np.int64(2), {}, 2.0),
+    (np.array(1.5), {}, 1.5), (float('inf'), {}, float('inf')),
+    (3, dict(integer=True), 3), (3.0, dict(integer=True), 3), (np.uint8(7), dict(integer=True), 7),
+    (10 ** 30, dict(integer=True), 10 ** 30), (0, dict(minimum=0), 0.0),
+    (2, dict(integer=True, minimum=2), 2)])
+def test_check_number_returns_a_python_number(value, kwargs, expected):
+    got = generic_utils.check_number('Owner', 'arg', value, **kwargs)
+    assert got == expected
+    assert type(got) is (int if kwargs.get('integer') else float)
+
+
+@pytest.mark.parametrize('value', [True, np.bool_(False), '1', b'1', None, [1], (1,),
+                                   np.array([1.0]), 1j, object()])
+def test_check_number_rejects_non_numbers_with_a_type_error(value):
+    with pytest.raises(TypeError, match=r'^Owner: arg must be a number; got %s$'
+                       % re.escape(repr(value))):
+        generic_utils.check_number('Owner', 'arg', value)
+
+
+@pytest.mark.parametrize('value, kwargs, wanted', [
+    (float('nan'), {}, 'a number'), (np.float64('nan'), dict(minimum=0), 'a number >= 0'),
+    (2.5, dict(integer=True), 'a whole number'), (float('inf'), dict(integer=True),
+                                                  'a whole number'),
+    (-1, dict(minimum=0), 'a number >= 0'), (0, dict(integer=True, minimum=1),
+                                             'a whole number >= 1'),
+    (np.float32(0.5), dict(minimum=1.5), 'a number >= 1.5')])
+def test_check_number_rejects_bad_values_with_a_value_error(value, kwargs, wanted):
+    with pytest.raises(ValueError, match=r'^Owner: arg must be %s; got %s$'
+                       % (wanted, re.escape(repr(value)))):
+        generic_utils.check_number('Owner', 'arg', value, **kwargs)

@@ -163,14 +163,19 @@ def answers(monkeypatch, *replies):
 def test_ask_to_proceed_yes(monkeypatch, capsys):
     prompts = answers(monkeypatch, 'y')
     assert ask_to_proceed_with_overwrite('model.h5') is True
-    assert prompts == ['[WARNING] model.h5 already exists - overwrite? [y/n] ']
+    assert prompts == ['[WARNING] model.h5 already exists - overwrite? [y/n]']
     assert '[TIP] Next time specify overwrite=True!' in capsys.readouterr().out
 
 
 def test_ask_to_proceed_asks_again(monkeypatch):
-    prompts = answers(monkeypatch, 'maybe', '', ' N ')
+    # Answers are compared exactly, as in Keras 1.2.2: only 'y' and 'n' end the questions.
+    prompts = answers(monkeypatch, 'maybe', '', ' n ', 'N', 'Y', 'yes', 'n')
     assert ask_to_proceed_with_overwrite('model.h5') is False
-    assert prompts[1:] == ['Enter "y" (overwrite) or "n" (cancel). '] * 2
+    assert prompts[1:] == ['Enter "y" (overwrite) or "n" (cancel).'] * 6
+    prompts = answers(monkeypatch, 'Y', 'y')
+    assert ask_to_proceed_with_overwrite('model.h5') is True
+    assert prompts == ['[WARNING] model.h5 already exists - overwrite? [y/n]',
+                       'Enter "y" (overwrite) or "n" (cancel).']
 
 
 def test_ask_to_proceed_without_input(monkeypatch):

@@ -36,12 +36,20 @@ def test_to_categorical_nb_classes():
     ([np.nan], None, r'integer class labels; got nan'),
     (['a'], None, r'integer class labels'),
     (np.zeros((2, 2)), None, r'shape \(n,\) or \(n, 1\); got shape \(2, 2\)'),
-    ([1], -2, r'nb_classes must be a positive integer; got -2'),
-    ([1], 2.5, r'nb_classes must be a positive integer; got 2\.5'),
+    ([1], -2, r'to_categorical: nb_classes must be a whole number >= 1; got -2'),
+    ([1], 2.5, r'to_categorical: nb_classes must be a whole number >= 1; got 2\.5'),
 ])
 def test_to_categorical_bad_input(y, nb, match):
     with pytest.raises(ValueError, match=match):
         to_categorical(y, nb)
+
+
+def test_to_categorical_nb_classes_type():
+    with pytest.raises(TypeError, match=r"to_categorical: nb_classes must be a whole number "
+                                        r">= 1; got '3'"):
+        to_categorical([1], '3')
+    assert to_categorical([1], np.int64(3)).shape == (1, 3)
+    assert to_categorical([1], 3.0).shape == (1, 3)
 
 
 # -- normalize --------------------------------------------------------------------------------
@@ -236,14 +244,20 @@ def test_conv_length_bad_arguments(fn):
     with pytest.raises(ValueError, match=r"%s: border_mode must be one of 'same', 'valid', "
                                          r"'full'; got 'causal'" % fn.__name__):
         fn(10, 3, 'causal', 1)
-    with pytest.raises(ValueError, match=r'stride must be a positive integer; got 0'):
+    with pytest.raises(ValueError, match=r'%s: stride must be a whole number >= 1; got 0'
+                       % fn.__name__):
         fn(10, 3, 'valid', 0)
-    with pytest.raises(ValueError, match=r'filter_size must be a positive integer; got 1\.5'):
+    with pytest.raises(ValueError, match=r'filter_size must be a whole number >= 1; got 1\.5'):
         fn(10, 1.5, 'valid', 1)
+    with pytest.raises(TypeError, match=r"stride must be a whole number >= 1; got '2'"):
+        fn(10, 3, 'valid', '2')
+    # Whole floats and numpy integers count as their int.
+    assert fn(10, 3.0, 'valid', np.int64(1)) == fn(10, 3, 'valid', 1)
+    assert type(fn(10, 3.0, 'valid', 1.0)) is int
     with pytest.raises(ValueError, match=r'border_mode'):
         fn(None, 3, 'bogus', 1)                 # checked even for an unknown length
     if fn is conv_output_length:
-        with pytest.raises(ValueError, match=r'dilation must be a positive integer; got 0'):
+        with pytest.raises(ValueError, match=r'dilation must be a whole number >= 1; got 0'):
             fn(10, 3, 'valid', 1, 0)
 
 
