@@ -752,9 +752,9 @@ class Merge(Layer):
         return K.all(K.concatenate(masks, axis=0), axis=0, keepdims=False)
 
     def get_config(self):
-        mode, mode_type = _dump_callable(self.mode)
-        output_shape, output_shape_type = _dump_callable(self._output_shape)
-        output_mask, output_mask_type = _dump_callable(self._output_mask)
+        mode, mode_type = dump_callable(self.mode, 'Merge', 'callable')
+        output_shape, output_shape_type = dump_callable(self._output_shape, 'Merge', 'callable')
+        output_mask, output_mask_type = dump_callable(self._output_mask, 'Merge', 'callable')
         return {'name': self.name, 'mode': mode, 'mode_type': mode_type,
                 'concat_axis': self.concat_axis, 'dot_axes': self.dot_axes,
                 'output_shape': output_shape, 'output_shape_type': output_shape_type,
@@ -770,42 +770,49 @@ class Merge(Layer):
         config = dict(config)
         for key in ('mode', 'output_shape', 'output_mask'):
             kind = config.pop(key + '_type', 'raw')
-            config[key] = _load_callable(config.get(key), kind, key, config.get('name'),
+            config[key] = load_callable(config.get(key), kind, key, 'Merge', config.get('name'),
                                          custom_objects, allow_code)
         return cls(**config)
 
 
-def _dump_callable(value):
+def dump_callable(value, owner, what='function'):
+    """(value, type) for a layer config: a Python function as bytecode ('lambda'), another
+    callable by name ('function'), anything else as it is ('raw'). Shared by Merge and Lambda;
+    `owner` (the class name) labels errors."""
     if isinstance(value, types.FunctionType):
         return generic_utils.func_dump(value), 'lambda'
     if callable(value):
         if not hasattr(value, '__name__'):
-            raise ValueError('Merge: cannot save the callable %r in a config (it has no '
-                             '__name__); use a function' % (value,))
+            raise ValueError('%s: cannot save the %s %r in a config (it has no __name__); use a '
+                             'function' % (owner, what, value))
         return value.__name__, 'function'
     return value, 'raw'
 
 
-def _load_callable(value, kind, key, layer_name, custom_objects, allow_code):
+def load_callable(value, kind, key, owner, layer_name, custom_objects, allow_code):
+    """The inverse of dump_callable. A function saved by name is looked up in custom_objects,
+    the registered custom objects, then the backend; bytecode is executed only when the caller
+    opts in with allow_code=True (loading never runs code from a file otherwise)."""
     if kind == 'raw':
         return value
     if kind == 'function':
-        found = (custom_objects or {}).get(value, generic_utils.get_custom_objects().get(value))
-        if found is None:
-            raise ValueError('Merge %s: %s function %r not found; pass it in custom_objects'
-                             % (layer_name, key, value))
-        return found
+        for source in (custom_objects or {}, generic_utils.get_custom_objects(), vars(K)):
+            if value in source:
+                return source[value]
+        raise ValueError('%s %s: %s function %r not found; pass it in custom_objects'
+                         % (owner, layer_name, key, value))
     if kind == 'lambda':
         if not allow_code:
-            raise ValueError('Merge %s: its %s is a Python function saved as bytecode; loading '
-                             'it executes code from the config. Pass allow_code=True only if '
-                             'you trust the source.' % (layer_name, key))
+            raise ValueError('%s %s: its %s is a Python function saved as bytecode; loading it '
+                             'executes code from the config. Pass allow_code=True only if you '
+                             'trust the source.' % (owner, layer_name, key))
         globs = dict(vars(K))
+        globs.update(K=K, np=np)
         globs.update(generic_utils.get_custom_objects())
         globs.update(custom_objects or {})
         return generic_utils.func_load(value, globs=globs)
-    raise ValueError('Merge %s: unknown %s_type %r (expected raw, function or lambda)'
-                     % (layer_name, key, kind))
+    raise ValueError('%s %s: unknown %s_type %r (expected raw, function or lambda)'
+                     % (owner, layer_name, key, kind))
 
 
 def merge(inputs, mode='sum', concat_axis=-1, dot_axes=-1, output_shape=None, output_mask=None,

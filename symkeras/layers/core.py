@@ -3,7 +3,6 @@ SpatialDropout1D/2D/3D, Flatten, Reshape, Permute, RepeatVector, Lambda, Activit
 Masking, Highway, MaxoutDense, TimeDistributedDense; Merge, Input, InputLayer, InputSpec and Layer come from the engine, as
 Keras 1 code imports them from here too."""
 import inspect
-import types
 import warnings
 
 import numpy as np
@@ -13,9 +12,8 @@ from .. import backend as K
 from .. import constraints
 from .. import initializations
 from .. import regularizers
-from ..engine.topology import (Input, InputLayer, InputSpec, Layer, Merge, register_layer_class,
-                               to_list)
-from ..utils import generic_utils
+from ..engine.topology import (Input, InputLayer, InputSpec, Layer, Merge, dump_callable,
+                               load_callable, register_layer_class, to_list)
 
 __all__ = ['Layer', 'InputSpec', 'Input', 'InputLayer', 'Merge', 'Dense', 'Activation',
            'Dropout', 'SpatialDropout1D', 'SpatialDropout2D', 'SpatialDropout3D', 'Flatten',
@@ -346,43 +344,6 @@ class RepeatVector(Layer):
         return _base_config(self, {'n': self.n})
 
 
-def _dump(value, what):
-    """(value, type) for a Lambda config: a Python function as bytecode ('lambda'), another
-    callable by name ('function'), anything else as it is ('raw')."""
-    if isinstance(value, types.FunctionType):
-        return generic_utils.func_dump(value), 'lambda'
-    if callable(value):
-        if not hasattr(value, '__name__'):
-            raise ValueError('Lambda: cannot save the %s %r in a config (it has no __name__); '
-                             'use a function' % (what, value))
-        return value.__name__, 'function'
-    return value, 'raw'
-
-
-def _load(value, kind, key, layer_name, custom_objects, allow_code):
-    if kind == 'raw':
-        return value
-    if kind == 'function':
-        for source in (custom_objects or {}, generic_utils.get_custom_objects(), vars(K)):
-            if value in source:
-                return source[value]
-        raise ValueError('Lambda %s: %s function %r not found; pass it in custom_objects'
-                         % (layer_name, key, value))
-    if kind == 'lambda':
-        if not allow_code:
-            raise ValueError('Lambda %s: its %s is a Python function saved as bytecode; '
-                             'loading it executes code from the config. Pass allow_code=True '
-                             'only if you trust the source.' % (layer_name, key))
-        globs = dict(vars(K))
-        globs['K'] = K
-        globs['np'] = np
-        globs.update(generic_utils.get_custom_objects())
-        globs.update(custom_objects or {})
-        return generic_utils.func_load(value, globs=globs)
-    raise ValueError('Lambda %s: unknown %s_type %r (expected raw, function or lambda)'
-                     % (layer_name, key, kind))
-
-
 @register_layer_class
 class Lambda(Layer):
     """function(x, **arguments) as a layer. output_shape: a tuple without the batch axis, a
@@ -444,15 +405,15 @@ class Lambda(Layer):
         return self.mask
 
     def get_config(self):
-        function, function_type = _dump(self.function, 'function')
-        output_shape, output_shape_type = _dump(self._output_shape, 'output_shape')
+        function, function_type = dump_callable(self.function, 'Lambda', 'function')
+        output_shape, output_shape_type = dump_callable(self._output_shape, 'Lambda', 'output_shape')
         if isinstance(output_shape, tuple):
             output_shape = list(output_shape)
         config = {'function': function, 'function_type': function_type,
                   'output_shape': output_shape, 'output_shape_type': output_shape_type,
                   'arguments': self.arguments}
         if self.mask is not None:
-            config['mask'], config['mask_type'] = _dump(self.mask, 'mask')
+            config['mask'], config['mask_type'] = dump_callable(self.mask, 'Lambda', 'mask')
         return _base_config(self, config)
 
     @classmethod
@@ -465,7 +426,7 @@ class Lambda(Layer):
         for key in ('function', 'output_shape', 'mask'):
             kind = config.pop(key + '_type', 'raw')
             if key in config:
-                config[key] = _load(config[key], kind, key, config.get('name'),
+                config[key] = load_callable(config[key], kind, key, 'Lambda', config.get('name'),
                                     custom_objects, allow_code)
         return cls(**config)
 
