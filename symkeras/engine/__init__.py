@@ -2,3 +2,4 @@
 merge, Container)."""
 from .topology import (Container, Input, InputLayer, InputSpec, Layer, Merge, Node,  # noqa: F401
                        get_layer_class, layer_from_config, merge, register_layer_class)
+from .training import Model  # noqa: F401

@@ -309,9 +309,14 @@ class Layer(object):
             self.add_inbound_node([h[0] for h in histories], [h[1] for h in histories],
                                   [h[2] for h in histories])
             outputs = self.inbound_nodes[-1].output_tensors
-            return outputs[0] if len(outputs) == 1 else outputs
-        with _scope(self):
-            return self.call(x, mask)
+            output = outputs[0] if len(outputs) == 1 else outputs
+        else:
+            with _scope(self):
+                output = self.call(x, mask)
+        regularizer = getattr(self, 'activity_regularizer', None)
+        if regularizer is not None:    # as Keras 1.2.2: each call's penalty, filed under its inputs
+            self.add_loss([regularizer(o) for o in to_list(output)], inputs=x)
+        return output
 
     def add_inbound_node(self, inbound_layers, node_indices=None, tensor_indices=None):
         Node.create_node(self, to_list(inbound_layers), node_indices, tensor_indices)

@@ -13,7 +13,7 @@ from .. import constraints
 from .. import initializations
 from .. import regularizers
 from ..engine.topology import (Input, InputLayer, InputSpec, Layer, Merge, dump_callable,
-                               load_callable, register_layer_class, to_list)
+                               load_callable, register_layer_class)
 
 __all__ = ['Layer', 'InputSpec', 'Input', 'InputLayer', 'Merge', 'Dense', 'Activation',
            'Dropout', 'SpatialDropout1D', 'SpatialDropout2D', 'SpatialDropout3D', 'Flatten',
@@ -34,19 +34,7 @@ def set_initial_weights(layer):
     del layer.initial_weights
 
 
-class ActivityRegularizedLayer(Layer):
-    """A layer with an `activity_regularizer`: as Keras 1.2.2's Layer.__call__, every call adds
-    the regularizer's penalty on each output to the layer's losses, filed under the inputs."""
-    activity_regularizer = None
-
-    def __call__(self, x, mask=None):
-        output = super(ActivityRegularizedLayer, self).__call__(x, mask)
-        if self.activity_regularizer is not None:
-            self.add_loss([self.activity_regularizer(o) for o in to_list(output)], inputs=x)
-        return output
-
-
-class _DenseLike(ActivityRegularizedLayer):
+class _DenseLike(Layer):
     """The arguments Dense, MaxoutDense, Highway and TimeDistributedDense share."""
 
     def _init_dense(self, init, weights, W_regularizer, b_regularizer, activity_regularizer,
@@ -432,7 +420,7 @@ class Lambda(Layer):
 
 
 @register_layer_class
-class ActivityRegularization(ActivityRegularizedLayer):
+class ActivityRegularization(Layer):
     """Identity that adds l1 * sum|x| + l2 * sum(x^2) to the layer's losses."""
 
     def __init__(self, l1=0., l2=0., **kwargs):

@@ -137,13 +137,20 @@ def test_each_call_draws_new_numbers():
     assert not np.array_equal(a, b)
 
 
-def test_nodes_are_distinct_streams_never_merged():
+def test_one_seed_draws_the_same_numbers_as_theanos_random_streams():
     r1 = K.random_uniform((50,), seed=7)
     r2 = K.random_uniform((50,), seed=7)
-    assert r1.node is not r2.node
-    a, b = K.function([], [r1, r2])([])
-    assert not np.array_equal(a, b)
+    r3 = K.random_uniform((50,), seed=8)
+    assert r1.node is not r2.node   # never merged: each node is its own random tensor
+    a, b, c = K.function([], [r1, r2, r3])([])
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, c)
     assert r1.node.value is None    # never folded, though its shape is static
+
+
+def test_seeds_above_32_bits_use_both_key_words():
+    a, b = K.function([], [K.random_uniform((20,), seed=5), K.random_uniform((20,), seed=5 + 2 ** 32)])([])
+    assert not np.array_equal(a, b)
 
 
 def test_seed_none_draws_from_numpy_global_rng():

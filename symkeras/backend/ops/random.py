@@ -1,16 +1,14 @@
 """Random numbers: uniform, normal and binomial tensors, and dropout, on the counter-based
 generator Philox4x32-10 (csrc/kernels/random.cpp).
 
-Element i of a random tensor is a pure function of (seed, stream, step, i): the seed is the
-user's (or one drawn from numpy's global generator when the node is built, so np.random.seed at
-the top of a script makes the whole run reproducible); the stream tells apart the random nodes
-built with one seed; the step is the compiled Function's call counter, so every call draws new
-numbers and a freshly compiled Function starts again from step 0. Nothing depends on the number
+Element i of a random tensor is a pure function of (seed, step, i): the seed is the user's (or
+one drawn from numpy's global generator when the node is built, so np.random.seed at the top of
+a script makes the whole run reproducible; its two 32-bit halves are the Philox key, called
+seed and stream below); the step is the compiled Function's call counter, so every call draws
+new numbers and a freshly compiled Function starts again from step 0. Nothing depends on the number
 of threads. The numpy functions below reproduce the kernels bit for bit (up to the last ulp of
 libm), as the ops' references.
 """
-import itertools
-import threading
 
 import numpy as np
 
@@ -123,19 +121,15 @@ _NUMPY = {'uniform': _uniform_np, 'normal': _normal_np, 'binomial': _binomial_np
 
 # ----------------------------------------------------------------------------- the op
 
-_streams = {}
-_streams_lock = threading.Lock()
-
-
 def _seed_and_stream(seed):
-    """The seed (drawn from numpy's global generator if None, as Keras does) and a stream id
-    that no other random node with this seed has."""
+    """The Philox key of a random node: the low and high 32 bits of its seed (drawn from
+    numpy's global generator if None, as Keras does). As with Theano's RandomStreams(seed), two
+    random nodes built with one seed draw the same numbers, so a model rebuilt after
+    np.random.seed(...) draws exactly what it drew before."""
     if seed is None:
         seed = np.random.randint(1, 10 ** 7)
-    seed = int(seed) % 2 ** 32
-    with _streams_lock:
-        counter = _streams.setdefault(seed, itertools.count())
-        return seed, next(counter) % 2 ** 32
+    seed = int(seed) % 2 ** 64
+    return seed % 2 ** 32, seed >> 32
 
 
 class Random(Op):
