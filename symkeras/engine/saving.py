@@ -295,10 +295,14 @@ def _safe_loader(yaml):
     return ConfigLoader
 
 
-def model_from_yaml(yaml_string, custom_objects=None, allow_code=False):
-    """A model from to_yaml's output (see model_from_config for the arguments). The YAML is
-    read with a safe loader: no Python object is constructed from it except tuples and
-    numpy scalars (read as Python numbers)."""
+def load_yaml_config(yaml_string):
+    """The config in to_yaml's output, read with a safe loader: no Python object is constructed
+    from it except tuples and numpy scalars (read as Python numbers)."""
     yaml = _yaml()
-    config = yaml.load(yaml_string, Loader=_safe_loader(yaml))
-    return model_from_config(config, custom_objects, allow_code)
+    return yaml.load(yaml_string, Loader=_safe_loader(yaml))
+
+
+def model_from_yaml(yaml_string, custom_objects=None, allow_code=False):
+    """A model from to_yaml's output (see model_from_config for the arguments), read safely
+    (load_yaml_config)."""
+    return model_from_config(load_yaml_config(yaml_string), custom_objects, allow_code)

@@ -1056,6 +1056,15 @@ class Container(Layer):
     def count_params(self):
         return sum(K.count_params(w) for w in self.weights)
 
+    def summary(self, line_length=100, positions=[.33, .55, .67, 1.]):
+        """Print the table of this container's layers (see layer_utils.print_summary); a
+        container with `flattened_layers` (Sequential) lists those, as in Keras 1.2.2."""
+        from ..utils.layer_utils import print_summary
+        layers = getattr(self, 'flattened_layers', None)
+        print_summary(self.layers if layers is None else layers,
+                      getattr(self, 'container_nodes', None),
+                      line_length=line_length, positions=positions)
+
     # ---------------------------------------------------------------- the model as a layer
 
     @staticmethod

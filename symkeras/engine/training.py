@@ -529,8 +529,18 @@ class Model(Container):
                                          **self._function_kwargs)
         self.test_function = K.function(inputs + phase, outputs, updates=self.state_updates,
                                         **self._function_kwargs)
-        self.predict_function = K.function(self.inputs + phase, self.outputs,
-                                           updates=self.state_updates, **self._function_kwargs)
+        self.predict_function = None
+        self._make_predict_function()
+
+    def _make_predict_function(self):
+        """The predict function: compile()'s, or, for a model never compiled, one built on
+        first use (Keras 1 predicts with uncompiled models)."""
+        if getattr(self, 'predict_function', None) is None:
+            phase = [K.learning_phase()] if self._uses_phase_input() else []
+            self.predict_function = K.function(self.inputs + phase, self.outputs,
+                                               updates=self.state_updates,
+                                               **getattr(self, '_function_kwargs', {}))
+        return self.predict_function
 
     def _check_compiled(self, what):
         if getattr(self, 'train_function', None) is None:
@@ -727,14 +737,13 @@ class Model(Container):
 
     def predict(self, x, batch_size=32, verbose=0):
         """The outputs for x: one array for one output, else a list."""
-        self._check_compiled('predict')
         x = standardize_input_data(x, self.input_names, self.internal_input_shapes,
                                    check_batch_dim=False, exception_prefix='model input')
         if self.stateful and x[0].shape[0] > batch_size and x[0].shape[0] % batch_size:
             raise ValueError('In a stateful network, you should only pass inputs with a number '
                              'of samples that can be divided by the batch size. Found: %d '
                              'samples. Batch size: %d.' % (x[0].shape[0], batch_size))
-        return self._predict_loop(self.predict_function, x, batch_size=batch_size,
+        return self._predict_loop(self._make_predict_function(), x, batch_size=batch_size,
                                   verbose=verbose)
 
     def train_on_batch(self, x, y, sample_weight=None, class_weight=None):
@@ -754,10 +763,9 @@ class Model(Container):
         return outputs[0] if len(outputs) == 1 else outputs
 
     def predict_on_batch(self, x):
-        self._check_compiled('predict_on_batch')
         x = standardize_input_data(x, self.input_names, self.internal_input_shapes,
                                    exception_prefix='model input')
-        outputs = self.predict_function(x + self._phase(0))
+        outputs = self._make_predict_function()(x + self._phase(0))
         return outputs[0] if len(outputs) == 1 else outputs
 
     def predict_proba(self, x, batch_size=32, verbose=1):
@@ -893,7 +901,6 @@ class Model(Container):
         (x, y, sample_weight) tuples) until val_samples samples are seen, concatenated (all
         the samples drawn, which may exceed val_samples when it is not a multiple of the
         generator's batch size)."""
-        self._check_compiled('predict_generator')
         _check_count('predict_generator', 'val_samples', val_samples)
         all_outs = []
         processed = 0

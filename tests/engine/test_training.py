@@ -235,10 +235,17 @@ def test_functions_built_in_compile_with_phase_input():
     assert len(plain.train_function._specs) == n_in
 
 
-def test_not_compiled_error():
+def test_training_needs_compile_but_predicting_does_not():
     model = logreg()
+    x = rand(5, 4)
     with pytest.raises(RuntimeError, match='must compile your model before using it'):
-        model.predict(rand(2, 4))
+        model.fit(x, rand(5, 1), verbose=0)
+    with pytest.raises(RuntimeError, match='must compile your model before using it'):
+        model.evaluate(x, rand(5, 1), verbose=0)
+    before = model.predict(x)                      # Keras 1 predicts with uncompiled models
+    np.testing.assert_array_equal(model.predict_on_batch(x), before)
+    model.compile('sgd', 'mse')
+    np.testing.assert_array_equal(model.predict(x), before)
 
 
 def test_regularization_loss_added_and_weights_sorted():
