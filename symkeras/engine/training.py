@@ -585,11 +585,9 @@ class Model(Container):
 
     # ---------------------------------------------------------------- loops
 
-    def _fit_loop(self, f, ins, phase, out_labels, batch_size, nb_epoch, verbose, callbacks,
-                  val_f, val_ins, shuffle, callback_metrics, initial_epoch):
-        do_validation = val_f is not None and bool(val_ins)
-        nb_train_sample = _check_samples('fit', ins)
-        index_array = np.arange(nb_train_sample)
+    def _callbacks(self, callbacks, verbose, params):
+        """Keras 1's callback list for a fit: BaseLogger, the user's, History (kept as
+        self.history) and, when verbose, ProgbarLogger; set up on the callback model."""
         self.history = cbks.History()
         callbacks = [cbks.BaseLogger()] + (callbacks or []) + [self.history]
         if verbose:
@@ -597,9 +595,17 @@ class Model(Container):
         callbacks = cbks.CallbackList(callbacks)
         callback_model = getattr(self, 'callback_model', None) or self
         callbacks.set_model(callback_model)
-        callbacks.set_params({'batch_size': batch_size, 'nb_epoch': nb_epoch,
-                              'nb_sample': nb_train_sample, 'verbose': verbose,
-                              'do_validation': do_validation, 'metrics': callback_metrics})
+        callbacks.set_params(params)
+        return callbacks, callback_model
+
+    def _fit_loop(self, f, ins, phase, out_labels, batch_size, nb_epoch, verbose, callbacks,
+                  val_f, val_ins, shuffle, callback_metrics, initial_epoch):
+        do_validation = val_f is not None and bool(val_ins)
+        nb_train_sample = _check_samples('fit', ins)
+        index_array = np.arange(nb_train_sample)
+        callbacks, callback_model = self._callbacks(callbacks, verbose, {
+            'batch_size': batch_size, 'nb_epoch': nb_epoch, 'nb_sample': nb_train_sample,
+            'verbose': verbose, 'do_validation': do_validation, 'metrics': callback_metrics})
         callbacks.on_train_begin()
         callback_model.stop_training = False
         self.validation_data = val_ins
@@ -806,16 +812,9 @@ class Model(Container):
                              'value for "nb_val_samples".')
         out_labels = _dedupe(self.metrics_names)
         callback_metrics = out_labels + ['val_' + n for n in out_labels]
-        self.history = cbks.History()
-        callbacks = [cbks.BaseLogger()] + (callbacks or []) + [self.history]
-        if verbose:
-            callbacks.append(cbks.ProgbarLogger())
-        callbacks = cbks.CallbackList(callbacks)
-        callback_model = getattr(self, 'callback_model', None) or self
-        callbacks.set_model(callback_model)
-        callbacks.set_params({'nb_epoch': nb_epoch, 'nb_sample': samples_per_epoch,
-                              'verbose': verbose, 'do_validation': do_validation,
-                              'metrics': callback_metrics})
+        callbacks, callback_model = self._callbacks(callbacks, verbose, {
+            'nb_epoch': nb_epoch, 'nb_sample': samples_per_epoch, 'verbose': verbose,
+            'do_validation': do_validation, 'metrics': callback_metrics})
         if do_validation and not val_gen:
             if len(validation_data) not in (2, 3):
                 raise ValueError('validation_data should be a tuple (val_x, val_y, '
