@@ -20,7 +20,7 @@ import zipfile
 
 import numpy as np
 
-from ..utils.data_utils import cache_dir
+from ..utils.data_utils import cache_dir, dataset_places
 
 IDX_FILES = ('train-images-idx3-ubyte', 'train-labels-idx1-ubyte',
              't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte')
@@ -36,7 +36,7 @@ def load_data(path=None):
     """(x_train, y_train), (x_test, y_test): uint8 images (n, 28, 28) and uint8 labels (n,),
     60000 training and 10000 test digits for the standard files."""
     searched = []
-    for place in _places(path):
+    for place in dataset_places(path, 'mnist'):
         found = _load_from(place, searched)
         if found is not None:
             return found
@@ -46,21 +46,6 @@ def load_data(path=None):
         '(from %s). Pass the directory as load_data(path=...), set SYMKERAS_DATA, or copy the '
         'files to %s.' % ('\n  '.join(searched), ', '.join(IDX_FILES), NPZ_FILE, PICKLE_FILE,
                           ORIGIN, cache_dir('datasets', create=False)))
-
-
-def _places(path):
-    """The directories or files to search, in order."""
-    if path is not None:
-        path = os.fspath(path)
-        places = [path]
-        if not os.path.exists(path) and os.path.basename(path) == path:
-            places.append(os.path.join(cache_dir('datasets', create=False), path))
-        return places
-    places = []
-    env = os.environ.get('SYMKERAS_DATA')
-    if env:
-        places += [os.path.join(env, 'mnist'), env]
-    return places + [cache_dir('datasets', create=False)]
 
 
 def _load_from(place, searched):

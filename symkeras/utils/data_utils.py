@@ -35,6 +35,25 @@ def cache_dir(cache_subdir='datasets', create=True):
     return path
 
 
+def dataset_places(path, subdir):
+    """Where a dataset loader looks, in order (naming them creates nothing). With `path`:
+    `path` alone, plus <cache>/<path> when `path` is a bare file name that does not exist
+    in the working directory (Keras 1.2.2's load_data(path=...) named a file in the cache).
+    Without: $SYMKERAS_DATA/<subdir> and $SYMKERAS_DATA when that variable is set, then the
+    Keras cache cache_dir('datasets')."""
+    if path is not None:
+        path = os.fspath(path)
+        places = [path]
+        if not os.path.exists(path) and os.path.basename(path) == path:
+            places.append(os.path.join(cache_dir('datasets', create=False), path))
+        return places
+    places = []
+    env = os.environ.get('SYMKERAS_DATA')
+    if env:
+        places += [os.path.join(env, subdir), env]
+    return places + [cache_dir('datasets', create=False)]
+
+
 def _can_write(path):
     """Whether path is, or could be created as, a writable directory."""
     path = os.path.abspath(path)
