@@ -1,13 +1,16 @@
-"""The gemm kernel (through K.function of K.dot) against numpy's `@` (OpenBLAS), float32.
+"""The gemm kernel (through K.function of K.dot) against numpy's `@` (OpenBLAS sgemm), float32.
 
-    python benchmarks/bench_gemm.py
+    python benchmarks/bench_gemm.py                                             # two threads each
     OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 python benchmarks/bench_gemm.py    # one thread each
 
 Shapes: the products of one training step of Keras' mnist_mlp (batch 128, Dense 784-512-512-10):
 each layer's forward product x @ W and its two backward products g @ W^T and x^T @ g (the
 transposes are read through gemm's flags, and by numpy through BLAS's), then square sizes.
-Each figure is the median over repeats of a timed loop of about 40 ms; K.function's per-call
-overhead (a few microseconds) is included, as it is in a training step. Runs in under 10 s.
+Each figure is the median over rounds of a timed loop of about 20 ms. A round times every
+symkeras product, then every numpy one, so both see the same load on a shared machine; after
+numpy's round the bench sleeps, because OpenBLAS's idle threads keep spinning for a while and
+would take the core that symkeras' OpenMP threads need. K.function's per-call overhead (a few
+microseconds) is included, as it is in a training step. Runs in about 10 s.
 """
 import os
 import statistics
@@ -21,8 +24,9 @@ from symkeras import _core
 BATCH = 128
 MLP_LAYERS = [(784, 512), (512, 512), (512, 10)]
 SQUARE = [256, 512, 1024]
-REPEATS = 7
-LOOP_SECONDS = 0.04
+ROUNDS = 9
+LOOP_SECONDS = 0.02
+OPENBLAS_SPIN_SECONDS = 0.2
 
 
 def cases():
@@ -37,19 +41,33 @@ def cases():
     return out
 
 
-def seconds_per_call(fn):
-    """The median over REPEATS of the time per call of a loop lasting about LOOP_SECONDS."""
+def calls_per_loop(fn):
+    """How many calls of fn last about LOOP_SECONDS."""
     fn()
     t0 = time.perf_counter()
     fn()
-    calls = max(1, int(LOOP_SECONDS / max(time.perf_counter() - t0, 1e-7)))
-    times = []
-    for _ in range(REPEATS):
-        t0 = time.perf_counter()
-        for _ in range(calls):
-            fn()
-        times.append((time.perf_counter() - t0) / calls)
-    return statistics.median(times)
+    return max(1, int(LOOP_SECONDS / max(time.perf_counter() - t0, 1e-7)))
+
+
+def loop_seconds(fn, calls):
+    """The time per call of `calls` calls."""
+    t0 = time.perf_counter()
+    for _ in range(calls):
+        fn()
+    return (time.perf_counter() - t0) / calls
+
+
+def median_times(groups):
+    """groups: lists of functions. The median per function over ROUNDS rounds, each round
+    timing every group in turn (sleeping after each so that spinning threads settle)."""
+    calls = [[calls_per_loop(fn) for fn in fns] for fns in groups]
+    times = [[[] for _ in fns] for fns in groups]
+    for _ in range(ROUNDS):
+        for fns, ns, ts in zip(groups, calls, times):
+            for fn, n, t in zip(fns, ns, ts):
+                t.append(loop_seconds(fn, n))
+            time.sleep(OPENBLAS_SPIN_SECONDS)
+    return [[statistics.median(t) for t in ts] for ts in times]
 
 
 def main():
@@ -61,13 +79,11 @@ def main():
         pa, pb = K.placeholder(sa), K.placeholder(sb)
         f = K.function([pa, pb], [K.dot(K.transpose(pa) if ta else pa, K.transpose(pb) if tb else pb)])
         runs.append((label, a, b, (a.T if ta else a), (b.T if tb else b), f))
-    # All symkeras timings first: after a call, OpenBLAS's worker threads keep spinning for a
-    # while and would take the core that the kernel's OpenMP threads need.
-    t_sk = [seconds_per_call(lambda: f([a, b])) for _, a, b, _, _, f in runs]
-    t_np = [seconds_per_call(lambda: opa @ opb) for _, _, _, opa, opb, _ in runs]
-
+    t_sk, t_np = median_times([[lambda f=f, a=a, b=b: f([a, b]) for _, a, b, _, _, f in runs],
+                               [lambda x=opa, y=opb: x @ y for _, _, _, opa, opb, _ in runs]])
     print('float32, symkeras OpenMP threads: %d, OPENBLAS_NUM_THREADS=%s'
           % (_core.get_num_threads(), os.environ.get('OPENBLAS_NUM_THREADS', 'default')))
+    print('medians of %d rounds' % ROUNDS)
     print('%-34s %12s %12s %8s' % ('product', 'symkeras', 'numpy', 'ratio'))
     print('%-34s %12s %12s %8s' % ('', 'GFLOP/s', 'GFLOP/s', 'sk/np'))
     for (label, a, b, opa, opb, f), ts, tn in zip(runs, t_sk, t_np):
@@ -75,8 +91,8 @@ def main():
         flops = 2.0 * opa.shape[0] * opa.shape[1] * opb.shape[1]
         print('%-34s %12.1f %12.1f %8.2f' % (label, flops / ts / 1e9, flops / tn / 1e9, tn / ts))
     ratios = np.array(t_np) / np.array(t_sk)
-    print('geometric mean of the ratios (symkeras speed / numpy speed): %.2f'
-          % float(np.exp(np.mean(np.log(ratios)))))
+    print('geometric mean of the ratios (symkeras speed / numpy speed): %.2f, lowest %.2f'
+          % (float(np.exp(np.mean(np.log(ratios)))), float(ratios.min())))
 
 
 if __name__ == '__main__':

@@ -1,8 +1,12 @@
-// General matrix multiply, batched: C = alpha * op(A) @ op(B) + beta * C, float32 and float64.
+// General matrix multiply, batched, with a fused epilogue:
+//     C = act(alpha * op(A) @ op(B) + beta * C + bias), float32 and float64.
 //
-// buf: [A, B, C]. C is the output; its old contents are read only when beta != 0 (with beta == 0
-//      it may hold garbage or NaN), so a caller that wants beta != 0 fills C first.
-// ip:  [dtype, trans_a, trans_b, M, N, K, lda, ldb, ldc, batch, stride_a, stride_b, stride_c]
+// buf: [A, B, C], or [A, B, bias, C] when ip[13] (the bias flag) is 1. C is the output; its old
+//      contents are read only when beta != 0 (with beta == 0 it may hold garbage or NaN), so a
+//      caller that wants beta != 0 fills C first. bias has N elements, added to every row of
+//      every batch item.
+// ip:  [dtype, trans_a, trans_b, M, N, K, lda, ldb, ldc, batch, stride_a, stride_b, stride_c,
+//       (bias flag 0/1, activation: 0 none, 1 relu)]; the last two are optional (default 0).
 // fp:  [alpha, beta]
 //
 // op(A) is M x K: element (i, p) is A[i*lda + p], or A[p*lda + i] when trans_a.
@@ -10,280 +14,433 @@
 // C is M x N:     element (i, j) is C[i*ldc + j].
 // Item t of the batch uses A + t*stride_a, B + t*stride_b, C + t*stride_c (strides in elements);
 // stride 0 reuses one operand for every item (broadcasting). M, N, K or batch may be 0; with
-// K == 0 the result is beta * C (zeros when beta == 0).
+// K == 0 the result is act(beta * C + bias) (beta * C counting as zeros when beta == 0).
 //
-// Method (cache blocking, no hand-written intrinsics): a KC x NC block of op(B) is packed into
-// panels NR columns wide so that the block stays in L2; MR rows of op(A) are packed per step and
-// stay in L1; an MR x NR tile of C is accumulated in registers by a loop the compiler vectorises
-// (`omp simd`), then written back with alpha and beta. Packing is also how transposed operands
-// are read, so the inner loop never walks a stride. A C narrower than one tile is computed as
-// C^T = op(B)^T op(A)^T, written back through swapped strides. The packing buffers are the
-// runtime's scratch memory (gemm_workspace sizes it). Large problems use OpenMP, in one parallel region without barriers:
+// Method: a KC x NC block of op(B) is packed into panels NR = NV vectors wide (NV = 2, or 1 when
+// N fits one vector: a Dense layer with 10 outputs) so that the block stays in L2. op(A) is not
+// packed: the micro-kernel broadcasts its elements straight from A, reading MR rows (or, when
+// transposed, MR consecutive elements of a column) that stay in L1 across the panels of the
+// block. An MR x NR tile of C is accumulated in vector registers by an explicit AVX-512 (or
+// AVX2, or portable) micro-kernel, and the epilogue (alpha, beta, bias, relu) is applied to the
+// registers before the single store of the tile; partial tiles use masked loads/stores, edge
+// rows a micro-kernel instantiated for that row count, so edges cost no padding work in A.
+// Packing is also how a transposed B is read (in float32 with AVX-512, by 16 x 16 register
+// transposes).
+// The packing buffers are the runtime's scratch memory (gemm_workspace sizes it). Products
+// above the runtime's gemm_flops threshold use OpenMP, in one parallel region without barriers:
 // over batch items when there are enough of them, otherwise each thread computes its own block
 // of C's tiles.
 #include <omp.h>
 
 #include <algorithm>
 #include <cstdint>
-#include <cstdlib>
-#include <memory>
+#include <cstring>
 #include <utility>
+
+#if defined(__AVX512F__) || defined(__AVX2__)
+#include <immintrin.h>
+#endif
 
 #include "runtime/dispatch.hpp"
 
 namespace sk {
 namespace {
 
-#if defined(__AVX512F__)
-constexpr int kVecBytes = 64;
-#elif defined(__AVX__)
-constexpr int kVecBytes = 32;
-#else
-constexpr int kVecBytes = 16;
-#endif
-constexpr int64_t kBlockBytes = 512 * 1024;   // packed B block: half of a 1 MiB L2
-template <class T>
-struct Blocking {
-    static constexpr int MR = 6;                                  // rows of a register tile
-    static constexpr int NR = 2 * kVecBytes / (int)sizeof(T);     // two vectors of columns
-    static constexpr int64_t KC = 256;
-    static constexpr int64_t NC = kBlockBytes / (KC * (int64_t)sizeof(T)) / NR * NR;
-};
+// ----------------------------------------------------------------------------- vectors
+// Vec<T>: one SIMD register of T with the few operations the micro-kernel and its epilogue use.
+// load_n / store_n touch only the first n lanes (n <= L), for tiles past the last column.
 
-// C's element (i, j) is at i*rsc + j*csc: (ldc, 1) as given, (1, ldc) for the transposed
-// problem C^T = op(B)^T op(A)^T that a narrow C is computed as.
+#if defined(__AVX512F__)
+template <class T> struct Vec;
+template <> struct Vec<float> {
+    static constexpr int L = 16, MR2 = 8, MR1 = 12;   // tile rows for 2-vector and 1-vector tiles
+    using R = __m512;
+    static R zero() { return _mm512_setzero_ps(); }
+    static R set1(float x) { return _mm512_set1_ps(x); }
+    static R load(const float* p) { return _mm512_load_ps(p); }
+    static R fma(R a, R b, R c) { return _mm512_fmadd_ps(a, b, c); }
+    static R mul(R a, R b) { return _mm512_mul_ps(a, b); }
+    static R add(R a, R b) { return _mm512_add_ps(a, b); }
+    static R relu(R a) { return _mm512_max_ps(zero(), a); }   // NaN stays NaN
+    static R load_n(const float* p, int n) { return _mm512_maskz_loadu_ps((__mmask16)((1u << n) - 1), p); }
+    static void store_n(float* p, R v, int n) {
+        if (n == L) _mm512_storeu_ps(p, v);
+        else _mm512_mask_storeu_ps(p, (__mmask16)((1u << n) - 1), v);
+    }
+};
+template <> struct Vec<double> {
+    static constexpr int L = 8, MR2 = 8, MR1 = 12;
+    using R = __m512d;
+    static R zero() { return _mm512_setzero_pd(); }
+    static R set1(double x) { return _mm512_set1_pd(x); }
+    static R load(const double* p) { return _mm512_load_pd(p); }
+    static R fma(R a, R b, R c) { return _mm512_fmadd_pd(a, b, c); }
+    static R mul(R a, R b) { return _mm512_mul_pd(a, b); }
+    static R add(R a, R b) { return _mm512_add_pd(a, b); }
+    static R relu(R a) { return _mm512_max_pd(zero(), a); }
+    static R load_n(const double* p, int n) { return _mm512_maskz_loadu_pd((__mmask8)((1u << n) - 1), p); }
+    static void store_n(double* p, R v, int n) {
+        if (n == L) _mm512_storeu_pd(p, v);
+        else _mm512_mask_storeu_pd(p, (__mmask8)((1u << n) - 1), v);
+    }
+};
+#elif defined(__AVX2__) && defined(__FMA__)
+template <class T> struct Vec;
+template <> struct Vec<float> {
+    static constexpr int L = 8, MR2 = 6, MR1 = 8;
+    using R = __m256;
+    static __m256i mask(int n) {
+        return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    }
+    static R zero() { return _mm256_setzero_ps(); }
+    static R set1(float x) { return _mm256_set1_ps(x); }
+    static R load(const float* p) { return _mm256_load_ps(p); }
+    static R fma(R a, R b, R c) { return _mm256_fmadd_ps(a, b, c); }
+    static R mul(R a, R b) { return _mm256_mul_ps(a, b); }
+    static R add(R a, R b) { return _mm256_add_ps(a, b); }
+    static R relu(R a) { return _mm256_max_ps(zero(), a); }   // NaN stays NaN
+    static R load_n(const float* p, int n) { return n == L ? _mm256_loadu_ps(p) : _mm256_maskload_ps(p, mask(n)); }
+    static void store_n(float* p, R v, int n) {
+        if (n == L) _mm256_storeu_ps(p, v);
+        else _mm256_maskstore_ps(p, mask(n), v);
+    }
+};
+template <> struct Vec<double> {
+    static constexpr int L = 4, MR2 = 6, MR1 = 8;
+    using R = __m256d;
+    static __m256i mask(int n) {
+        return _mm256_cmpgt_epi64(_mm256_set1_epi64x(n), _mm256_setr_epi64x(0, 1, 2, 3));
+    }
+    static R zero() { return _mm256_setzero_pd(); }
+    static R set1(double x) { return _mm256_set1_pd(x); }
+    static R load(const double* p) { return _mm256_load_pd(p); }
+    static R fma(R a, R b, R c) { return _mm256_fmadd_pd(a, b, c); }
+    static R mul(R a, R b) { return _mm256_mul_pd(a, b); }
+    static R add(R a, R b) { return _mm256_add_pd(a, b); }
+    static R relu(R a) { return _mm256_max_pd(zero(), a); }
+    static R load_n(const double* p, int n) { return n == L ? _mm256_loadu_pd(p) : _mm256_maskload_pd(p, mask(n)); }
+    static void store_n(double* p, R v, int n) {
+        if (n == L) _mm256_storeu_pd(p, v);
+        else _mm256_maskstore_pd(p, mask(n), v);
+    }
+};
+#else
+// Portable: a small array the compiler vectorises as it can.
+template <class T> struct Vec {
+    static constexpr int L = 16 / (int)sizeof(T), MR2 = 4, MR1 = 6;
+    struct R { T v[L]; };
+    static R zero() { return set1(T(0)); }
+    static R set1(T x) { R r; for (int i = 0; i < L; ++i) r.v[i] = x; return r; }
+    static R load(const T* p) { R r; for (int i = 0; i < L; ++i) r.v[i] = p[i]; return r; }
+    static R fma(R a, R b, R c) { for (int i = 0; i < L; ++i) c.v[i] += a.v[i] * b.v[i]; return c; }
+    static R mul(R a, R b) { for (int i = 0; i < L; ++i) a.v[i] *= b.v[i]; return a; }
+    static R add(R a, R b) { for (int i = 0; i < L; ++i) a.v[i] += b.v[i]; return a; }
+    static R relu(R a) { for (int i = 0; i < L; ++i) a.v[i] = a.v[i] < T(0) ? T(0) : a.v[i]; return a; }
+    static R load_n(const T* p, int n) { R r = zero(); for (int i = 0; i < n; ++i) r.v[i] = p[i]; return r; }
+    static void store_n(T* p, R v, int n) { for (int i = 0; i < n; ++i) p[i] = v.v[i]; }
+};
+#endif
+
+// Depth of a packed block of op(B), and its width: KC x NC elements, about half of a 1 MiB L2.
+constexpr int64_t kKC = 256;
+constexpr int64_t kBlockBytes = 512 * 1024;
+
+template <class T>
+int64_t block_cols(int nr) { return std::max<int64_t>(nr, kBlockBytes / (kKC * (int64_t)sizeof(T)) / nr * nr); }
+
+// One product of the batch, as the micro-kernels see it.
 template <class T>
 struct Problem {
-    bool ta, tb;
-    int64_t M, N, K, lda, ldb, rsc, csc;
+    bool ta, tb, bias, relu;
+    int64_t M, N, K, lda, ldb, ldc;
     T alpha, beta;
 };
 
-// The op(B) block rows [p0, p0+kc) x columns [j0, j0+nc) as panels of kc x NR, row-major,
+// What a tile's store does: on the first K block C = alpha*acc + beta*C + bias, on later ones
+// C += alpha*acc; relu after the last.
+template <class T>
+struct Epilogue {
+    T alpha, beta;
+    const T* bias;     // bias + tile's first column, or null
+    bool first, last, relu;
+};
+
+// ----------------------------------------------------------------------------- packing
+
+#if defined(__AVX512F__)
+// dst (16 x 16, row stride ds) = the transpose of src's 16 x 16 block (row stride ss), through
+// registers: sixteen columns of a transposed B packed at a time.
+inline void transpose16(const float* src, int64_t ss, float* dst, int64_t ds) {
+    __m512 r[16], t[16];
+    for (int i = 0; i < 16; ++i) r[i] = _mm512_loadu_ps(src + i * ss);
+    for (int i = 0; i < 16; i += 2) {
+        t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+        t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+    }
+    for (int i = 0; i < 16; i += 4) {
+        for (int k = 0; k < 2; ++k) {
+            __m512d a = _mm512_castps_pd(t[i + k]), b = _mm512_castps_pd(t[i + 2 + k]);
+            r[i + k] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, b));
+            r[i + 2 + k] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, b));
+        }
+    }
+    // r[4g + m[c]] now holds, in its 128-bit lane l, rows 4g..4g+3 of column 4l + c: a 4 x 4
+    // transpose of lanes for each c puts rows 4g.. into lane g of output row 4l + c.
+    static constexpr int m[4] = {0, 2, 1, 3};
+    for (int c = 0; c < 4; ++c) {
+        const __m512 y0 = _mm512_shuffle_f32x4(r[m[c]], r[4 + m[c]], 0x88);
+        const __m512 y1 = _mm512_shuffle_f32x4(r[m[c]], r[4 + m[c]], 0xdd);
+        const __m512 y2 = _mm512_shuffle_f32x4(r[8 + m[c]], r[12 + m[c]], 0x88);
+        const __m512 y3 = _mm512_shuffle_f32x4(r[8 + m[c]], r[12 + m[c]], 0xdd);
+        t[c] = _mm512_shuffle_f32x4(y0, y2, 0x88);
+        t[4 + c] = _mm512_shuffle_f32x4(y1, y3, 0x88);
+        t[8 + c] = _mm512_shuffle_f32x4(y0, y2, 0xdd);
+        t[12 + c] = _mm512_shuffle_f32x4(y1, y3, 0xdd);
+    }
+    for (int i = 0; i < 16; ++i) _mm512_storeu_ps(dst + i * ds, t[i]);
+}
+#endif
+
+// op(B) block rows [p0, p0+kc) x columns [j0, j0+nc) as panels of kc x nr, row-major,
 // zero-padded past column nc.
 template <class T>
-void pack_b(const Problem<T>& g, const T* B, int64_t p0, int64_t kc, int64_t j0, int64_t nc, T* Bp) {
-    constexpr int NR = Blocking<T>::NR;
-    for (int64_t q = 0; q * NR < nc; ++q) {
-        T* dst = Bp + q * kc * NR;
-        const int64_t j = j0 + q * NR;
-        const int w = (int)std::min<int64_t>(NR, j0 + nc - j);
+void pack_b(const Problem<T>& g, const T* B, int nr, int64_t p0, int64_t kc, int64_t j0, int64_t nc, T* Bp) {
+    for (int64_t q = 0; q * nr < nc; ++q) {
+        T* dst = Bp + q * kc * nr;
+        const int64_t j = j0 + q * nr;
+        const int w = (int)std::min<int64_t>(nr, j0 + nc - j);
         if (!g.tb) {
             for (int64_t p = 0; p < kc; ++p) {
-                const T* src = B + (p0 + p) * g.ldb + j;
-                for (int c = 0; c < w; ++c) dst[p * NR + c] = src[c];
-                for (int c = w; c < NR; ++c) dst[p * NR + c] = T(0);
+                std::memcpy(dst + p * nr, B + (p0 + p) * g.ldb + j, sizeof(T) * w);
+                for (int c = w; c < nr; ++c) dst[p * nr + c] = T(0);
             }
-        } else {
-            for (int c = 0; c < w; ++c) {
-                const T* src = B + (j + c) * g.ldb + p0;
-                for (int64_t p = 0; p < kc; ++p) dst[p * NR + c] = src[p];
+            continue;
+        }
+        const T* src = B + j * g.ldb + p0;   // column c of the panel is src[c*ldb + p]
+        int c0 = 0;
+#if defined(__AVX512F__)
+        if constexpr (sizeof(T) == 4) {
+            for (; c0 + 16 <= w; c0 += 16) {
+                int64_t p = 0;
+                for (; p + 16 <= kc; p += 16)
+                    transpose16((const float*)(src + c0 * g.ldb + p), g.ldb, (float*)(dst + p * nr + c0), nr);
+                for (; p < kc; ++p)
+                    for (int c = c0; c < c0 + 16; ++c) dst[p * nr + c] = src[c * g.ldb + p];
             }
-            for (int64_t p = 0; p < kc; ++p)
-                for (int c = w; c < NR; ++c) dst[p * NR + c] = T(0);
         }
-    }
-}
-
-// Rows [i, i+rows) x columns [p0, p0+kc) of op(A) as kc groups of MR values, zero-padded.
-template <class T>
-void pack_a(const Problem<T>& g, const T* A, int64_t i, int rows, int64_t p0, int64_t kc, T* Ap) {
-    constexpr int MR = Blocking<T>::MR;
-    if (!g.ta) {
-        for (int r = 0; r < rows; ++r) {
-            const T* src = A + (i + r) * g.lda + p0;
-            for (int64_t p = 0; p < kc; ++p) Ap[p * MR + r] = src[p];
-        }
-    } else {
+#endif
         for (int64_t p = 0; p < kc; ++p) {
-            const T* src = A + (p0 + p) * g.lda + i;
-            for (int r = 0; r < rows; ++r) Ap[p * MR + r] = src[r];
+            for (int c = c0; c < w; ++c) dst[p * nr + c] = src[c * g.ldb + p];
+            for (int c = w; c < nr; ++c) dst[p * nr + c] = T(0);
         }
     }
-    for (int64_t p = 0; p < kc; ++p)
-        for (int r = rows; r < MR; ++r) Ap[p * MR + r] = T(0);
 }
 
-// acc = packed A panel (kc x MR) times packed B panel (kc x NR).
-template <class T>
-inline void tile(int64_t kc, const T* __restrict a, const T* __restrict b, T* __restrict acc) {
-    constexpr int MR = Blocking<T>::MR, NR = Blocking<T>::NR;
-#pragma GCC unroll 128
-    for (int k = 0; k < MR * NR; ++k) acc[k] = T(0);
+// ----------------------------------------------------------------------------- micro-kernel
+
+// The tile C[0:R, 0:cols] (row stride ldc) from kc steps of op(A) read from `a` (element
+// (r, p) at a[r*lda + p], or a[r + p*lda] when TA) and a packed panel `b` of kc x NV vectors.
+// R is the tile's row count; TA a template argument so that the addressing is fixed.
+template <class T, int NV, int R, bool TA>
+void micro(int64_t kc, const T* __restrict a, int64_t lda, const T* __restrict b,
+           T* C, int64_t ldc, int cols, const Epilogue<T>& e) {
+    using V = Vec<T>;
+    using Reg = typename V::R;
+    constexpr int L = V::L;
+    Reg acc[R][NV];
+    for (int r = 0; r < R; ++r)
+        for (int v = 0; v < NV; ++v) acc[r][v] = V::zero();
     for (int64_t p = 0; p < kc; ++p) {
-        const T* bp = b + p * NR;
-        const T* ap = a + p * MR;
-#pragma GCC unroll 8
-        for (int r = 0; r < MR; ++r) {
-#pragma omp simd
-            for (int j = 0; j < NR; ++j) acc[r * NR + j] += ap[r] * bp[j];
+        Reg bv[NV];
+        for (int v = 0; v < NV; ++v) bv[v] = V::load(b + v * L);
+        for (int r = 0; r < R; ++r) {
+            const Reg x = V::set1(TA ? a[r] : a[r * lda + p]);
+            for (int v = 0; v < NV; ++v) acc[r][v] = V::fma(x, bv[v], acc[r][v]);
+        }
+        b += NV * L;
+        if (TA) a += lda;
+    }
+    const Reg alpha = V::set1(e.alpha), beta = V::set1(e.beta);
+    Reg bias[NV];
+    for (int v = 0; v < NV; ++v) {
+        const int n = std::max(0, std::min(L, cols - v * L));
+        bias[v] = e.bias && e.first && n ? V::load_n(e.bias + v * L, n) : V::zero();
+    }
+    for (int r = 0; r < R; ++r) {
+        T* c = C + r * ldc;
+        for (int v = 0; v < NV; ++v) {
+            const int n = std::min(L, cols - v * L);
+            if (n <= 0) break;
+            Reg x = V::mul(alpha, acc[r][v]);
+            if (!e.first) x = V::add(x, V::load_n(c + v * L, n));
+            else if (e.beta != T(0)) x = V::fma(beta, V::load_n(c + v * L, n), x);
+            if (e.bias && e.first) x = V::add(x, bias[v]);
+            if (e.relu && e.last) x = V::relu(x);
+            V::store_n(c + v * L, x, n);
         }
     }
 }
 
-// C tile += alpha * acc; on the first K block, C = alpha * acc + beta * C (C unread if beta == 0).
 template <class T>
-void store(const Problem<T>& g, const T* acc, T* C, int rows, int cols, bool first) {
-    constexpr int NR = Blocking<T>::NR;
-    const int64_t cs = g.csc;
-    for (int r = 0; r < rows; ++r) {
-        T* c = C + r * g.rsc;
-        const T* s = acc + r * NR;
-        if (!first) {
-            for (int j = 0; j < cols; ++j) c[j * cs] += g.alpha * s[j];
-        } else if (g.beta == T(0)) {
-            for (int j = 0; j < cols; ++j) c[j * cs] = g.alpha * s[j];
-        } else {
-            for (int j = 0; j < cols; ++j) c[j * cs] = g.alpha * s[j] + g.beta * c[j * cs];
-        }
-    }
+using MicroFn = void (*)(int64_t, const T*, int64_t, const T*, T*, int64_t, int, const Epilogue<T>&);
+
+// The micro-kernel for a tile of `rows` rows (1 <= rows <= sizeof...(Rs)).
+template <class T, int NV, bool TA, int... Rs>
+MicroFn<T> micro_for(int rows, std::integer_sequence<int, Rs...>) {
+    static constexpr MicroFn<T> table[] = {&micro<T, NV, Rs + 1, TA>...};
+    return table[rows - 1];
 }
 
-// The tiles of C one thread computes: row panels [m0, m1) x column panels [n0, n1).
+template <class T, int NV>
+constexpr int tile_rows() { return NV == 2 ? Vec<T>::MR2 : Vec<T>::MR1; }
+
+// ----------------------------------------------------------------------------- blocking
+
+// The tiles of C one thread computes: row tiles [m0, m1) x column panels [n0, n1).
 struct Share {
     int64_t m0, m1, n0, n1;
 };
 
 // Thread tid's share of an M x N product split among nt threads: along the column panels
-// when there are enough of them, else along the row panels as well. Each thread packs what it
+// when there are enough of them, else along the row tiles as well. Each thread packs what it
 // reads itself, so threads never wait for each other (with OMP_WAIT_POLICY=passive a barrier
 // costs tens of microseconds).
-template <class T>
-Share share_of(const Problem<T>& g, int tid, int nt) {
-    const int64_t mp = (g.M + Blocking<T>::MR - 1) / Blocking<T>::MR;
-    const int64_t np = (g.N + Blocking<T>::NR - 1) / Blocking<T>::NR;
+inline Share share_of(int64_t mt, int64_t np, int tid, int nt) {
     const int64_t gn = std::max<int64_t>(1, std::min<int64_t>(nt, np));
-    const int64_t gm = std::max<int64_t>(1, std::min<int64_t>(nt / gn, mp));
+    const int64_t gm = std::max<int64_t>(1, std::min<int64_t>(nt / gn, mt));
     if (tid >= gm * gn) return {0, 0, 0, 0};
     const int64_t r = tid / gn, c = tid % gn;
-    return {mp * r / gm, mp * (r + 1) / gm, np * c / gn, np * (c + 1) / gn};
+    return {mt * r / gm, mt * (r + 1) / gm, np * c / gn, np * (c + 1) / gn};
 }
 
-// The tiles `sh` of one product; Bp holds a packed KC x NC block of B, Ap MR x KC of A.
+// C = act(beta * C + bias) for K == 0.
 template <class T>
-void gemm_item(const Problem<T>& g, const T* A, const T* B, T* C, T* Bp, T* Ap, const Share& sh) {
-    using Bl = Blocking<T>;
-    constexpr int MR = Bl::MR, NR = Bl::NR;
-    if (g.K == 0) {
-        for (int64_t i = sh.m0 * MR; i < std::min(sh.m1 * MR, g.M); ++i) {
-            T* c = C + i * g.rsc;
-            for (int64_t j = sh.n0 * NR; j < std::min(sh.n1 * NR, g.N); ++j)
-                c[j * g.csc] = g.beta == T(0) ? T(0) : g.beta * c[j * g.csc];
+void empty_k(const Problem<T>& g, const T* bias, T* C, int64_t i0, int64_t i1, int64_t j0, int64_t j1) {
+    for (int64_t i = i0; i < i1; ++i) {
+        T* c = C + i * g.ldc;
+        for (int64_t j = j0; j < j1; ++j) {
+            T x = g.beta == T(0) ? T(0) : g.beta * c[j];
+            if (bias) x += bias[j];
+            c[j] = g.relu && x < T(0) ? T(0) : x;
         }
+    }
+}
+
+// The tiles `sh` of one product, with panels NV vectors wide; Bp holds a packed KC x NC block.
+template <class T, int NV, bool TA>
+void gemm_item(const Problem<T>& g, const T* A, const T* B, const T* bias, T* C, T* Bp, const Share& sh) {
+    constexpr int MR = tile_rows<T, NV>(), NR = NV * Vec<T>::L;
+    const int64_t i_end = std::min(sh.m1 * MR, g.M), n_end = std::min(sh.n1 * NR, g.N);
+    if (g.K == 0) {
+        empty_k(g, bias, C, sh.m0 * MR, i_end, sh.n0 * NR, n_end);
         return;
     }
-    alignas(64) T acc[MR * NR];
-    const int64_t n_end = std::min(sh.n1 * NR, g.N);
-    for (int64_t j0 = sh.n0 * NR; j0 < n_end; j0 += Bl::NC) {
-        const int64_t nc = std::min(Bl::NC, n_end - j0);
-        const int64_t npanels = (nc + NR - 1) / NR;
-        for (int64_t p0 = 0; p0 < g.K; p0 += Bl::KC) {
-            const int64_t kc = std::min(Bl::KC, g.K - p0);
-            pack_b(g, B, p0, kc, j0, nc, Bp);
-            for (int64_t mp = sh.m0; mp < sh.m1; ++mp) {
-                const int64_t i = mp * MR;
+    const int64_t NC = block_cols<T>(NR);
+    // K in blocks of equal depth (at most KC): 784 as 3 x 262, not 256 + 256 + 256 + 16, since
+    // each block beyond the first reads and writes C once more.
+    const int64_t kc_even = (g.K + (g.K + kKC - 1) / kKC - 1) / ((g.K + kKC - 1) / kKC);
+    const int64_t rsa = TA ? 1 : g.lda, csa = TA ? g.lda : 1;
+    const MicroFn<T> full = &micro<T, NV, MR, TA>;
+    for (int64_t j0 = sh.n0 * NR; j0 < n_end; j0 += NC) {
+        const int64_t nc = std::min(NC, n_end - j0);
+        for (int64_t p0 = 0; p0 < g.K; p0 += kc_even) {
+            const int64_t kc = std::min(kc_even, g.K - p0);
+            pack_b(g, B, NR, p0, kc, j0, nc, Bp);
+            Epilogue<T> e{g.alpha, g.beta, nullptr, p0 == 0, p0 + kc == g.K, g.relu};
+            for (int64_t i = sh.m0 * MR; i < i_end; i += MR) {
                 const int rows = (int)std::min<int64_t>(MR, g.M - i);
-                pack_a(g, A, i, rows, p0, kc, Ap);
-                for (int64_t q = 0; q < npanels; ++q) {
-                    tile(kc, Ap, Bp + q * kc * NR, acc);
-                    const int cols = (int)std::min<int64_t>(NR, nc - q * NR);
-                    store(g, acc, C + i * g.rsc + (j0 + q * NR) * g.csc, rows, cols, p0 == 0);
+                const MicroFn<T> fn = rows == MR ? full : micro_for<T, NV, TA>(rows, std::make_integer_sequence<int, MR>());
+                const T* a = A + i * rsa + p0 * csa;
+                for (int64_t j = j0; j < j0 + nc; j += NR) {
+                    e.bias = bias ? bias + j : nullptr;
+                    fn(kc, a, g.lda, Bp + (j - j0) * kc, C + i * g.ldc + j, g.ldc,
+                       (int)std::min<int64_t>(NR, j0 + nc - j), e);
                 }
             }
         }
     }
 }
 
-// Register tiles computed for an M x N product: padded to whole tiles in both directions.
+// Panels are one vector wide when N fits one vector (a 10-wide output layer), else two.
 template <class T>
-int64_t padded_area(int64_t m, int64_t n) {
-    using Bl = Blocking<T>;
-    return (m + Bl::MR - 1) / Bl::MR * Bl::MR * ((n + Bl::NR - 1) / Bl::NR * Bl::NR);
+int panel_vectors(int64_t N) { return N <= Vec<T>::L ? 1 : 2; }
+
+template <class T>
+Problem<T> plan(const int64_t* ip, int nip, const double* fp) {
+    return Problem<T>{ip[1] != 0, ip[2] != 0, nip > 13 && ip[13] != 0, nip > 14 && ip[14] == 1,
+                      ip[3], ip[4], ip[5], ip[6], ip[7], ip[8],
+                      fp ? (T)fp[0] : T(1), fp ? (T)fp[1] : T(0)};
 }
 
-// The problem of an instruction: C^T = op(B)^T op(A)^T when C is narrower than one tile (a
-// Dense layer with 10 outputs), which puts the long side along the tile rows; `swapped` says so.
-template <class T>
-Problem<T> plan(const int64_t* ip, const double* fp, bool* swapped) {
-    using Bl = Blocking<T>;
-    Problem<T> g{ip[1] != 0, ip[2] != 0, ip[3], ip[4], ip[5], ip[6], ip[7], ip[8], 1,
-                 fp ? (T)fp[0] : T(1), fp ? (T)fp[1] : T(0)};
-    *swapped = g.N < Bl::NR && padded_area<T>(g.N, g.M) < padded_area<T>(g.M, g.N);
-    if (*swapped) g = Problem<T>{!g.tb, !g.ta, g.N, g.M, g.K, g.ldb, g.lda, 1, g.rsc, g.alpha, g.beta};
-    return g;
-}
-
-// Elements of packed op(B) block and op(A) panel one thread needs.
-template <class T>
-int64_t packing_elems(const Problem<T>& g) {
-    using Bl = Blocking<T>;
-    const int64_t kc = std::min(Bl::KC, g.K);
-    return kc * ((std::min(Bl::NC, g.N) + Bl::NR - 1) / Bl::NR * Bl::NR) + kc * Bl::MR;
-}
-
-// Bytes of scratch one thread packs into: a 64-byte aligned slice, never empty.
+// Bytes of scratch one thread packs into: a 64-byte aligned KC x NC block, never empty.
 template <class T>
 int64_t slice_bytes(const Problem<T>& g) {
-    return std::max<int64_t>(64, (packing_elems(g) * (int64_t)sizeof(T) + 63) / 64 * 64);
+    const int nr = panel_vectors<T>(g.N) * Vec<T>::L;
+    const int64_t cols = (std::min(block_cols<T>(nr), g.N) + nr - 1) / nr * nr;
+    return std::max<int64_t>(64, (std::min(kKC, g.K) * cols * (int64_t)sizeof(T) + 63) / 64 * 64);
 }
 
 // Scratch for as many threads as OpenMP may give a parallel region, now or after the thread
 // count is raised up to the number of processors. (More threads than that run one per slice.)
 template <class T>
-size_t workspace_for(const int64_t* ip) {
-    bool swapped;
+size_t workspace_for(const int64_t* ip, int nip) {
     const int threads = std::max(omp_get_max_threads(), omp_get_num_procs());
-    return (size_t)slice_bytes(plan<T>(ip, nullptr, &swapped)) * (size_t)threads;
+    return (size_t)slice_bytes(plan<T>(ip, nip, nullptr)) * (size_t)threads;
 }
 
 size_t gemm_workspace(const int64_t* ip, int nip) {
-    return ip[0] == F32 ? workspace_for<float>(ip) : ip[0] == F64 ? workspace_for<double>(ip) : 0;
+    return ip[0] == F32 ? workspace_for<float>(ip, nip) : ip[0] == F64 ? workspace_for<double>(ip, nip) : 0;
+}
+
+template <class T, int NV, bool TA>
+void run(const Problem<T>& g, const T* A, const T* B, const T* bias, T* C, int64_t batch,
+         int64_t sa, int64_t sb, int64_t sc, char* work, int64_t slice, int nt) {
+    constexpr int MR = tile_rows<T, NV>(), NR = NV * Vec<T>::L;
+    const int64_t mt = (g.M + MR - 1) / MR, np = (g.N + NR - 1) / NR;
+    auto part = [&](int tid, int n) {    // thread tid of n: whole items, or a share of each
+        T* Bp = reinterpret_cast<T*>(work + tid * slice);
+        if (batch >= n) {
+            for (int64_t t = tid; t < batch; t += n)
+                gemm_item<T, NV, TA>(g, A + t * sa, B + t * sb, bias, C + t * sc, Bp, Share{0, mt, 0, np});
+        } else {
+            const Share sh = share_of(mt, np, tid, n);
+            for (int64_t t = 0; t < batch; ++t)
+                gemm_item<T, NV, TA>(g, A + t * sa, B + t * sb, bias, C + t * sc, Bp, sh);
+        }
+    };
+    if (nt == 1) {
+        part(0, 1);
+    } else {
+#pragma omp parallel num_threads(nt)
+        part(omp_get_thread_num(), omp_get_num_threads());
+    }
 }
 
 template <class T>
 int gemm(const Args& a) {
-    using Bl = Blocking<T>;
     const int64_t* ip = a.ip;
-    bool swapped;
-    const Problem<T> g = plan<T>(ip, a.fp, &swapped);
-    int64_t batch = ip[9], sa = ip[10], sb = ip[11], sc = ip[12];
+    const Problem<T> g = plan<T>(ip, a.nip, a.fp);
+    const int64_t batch = ip[9];
     const T* A = static_cast<const T*>(a.buf[0]);
     const T* B = static_cast<const T*>(a.buf[1]);
-    T* C = static_cast<T*>(a.buf[2]);
+    const T* bias = g.bias ? static_cast<const T*>(a.buf[2]) : nullptr;
+    T* C = static_cast<T*>(a.buf[g.bias ? 3 : 2]);
     if (g.M == 0 || g.N == 0 || batch == 0) return 0;
-    if (swapped) {
-        std::swap(A, B);
-        std::swap(sa, sb);
-    }
-    const double flops = 2.0 * (double)g.M * (double)g.N * (double)g.K * (double)batch;
     const int64_t slice = slice_bytes(g);
-    const int max_nt = (int)std::max<int64_t>(1, std::min<int64_t>(omp_get_max_threads(), (int64_t)a.work_bytes / slice));
-    const int nt = flops > parallel_policy().gemm_flops ? max_nt : 1;
     if (a.work_bytes < (size_t)slice) {
         a.ctx->error = "gemm: the runtime gave less scratch memory than gemm_workspace asked for";
         return -1;
     }
-    char* work_base = static_cast<char*>(a.work);
-    const int64_t bp_elems = packing_elems(g) - std::min(Bl::KC, g.K) * Bl::MR;
-    auto work = [&](int tid, int n) {    // thread tid of n: whole items, or a share of each
-        T* Bp = reinterpret_cast<T*>(work_base + tid * slice);
-        T* Ap = Bp + bp_elems;
-        const Share all{0, (g.M + Bl::MR - 1) / Bl::MR, 0, (g.N + Bl::NR - 1) / Bl::NR};
-        if (batch >= n) {
-            for (int64_t t = tid; t < batch; t += n)
-                gemm_item(g, A + t * sa, B + t * sb, C + t * sc, Bp, Ap, all);
-        } else {
-            const Share sh = share_of(g, tid, n);
-            for (int64_t t = 0; t < batch; ++t)
-                gemm_item(g, A + t * sa, B + t * sb, C + t * sc, Bp, Ap, sh);
-        }
-    };
-    if (nt == 1) {
-        work(0, 1);
-    } else {
-#pragma omp parallel num_threads(nt)
-        work(omp_get_thread_num(), omp_get_num_threads());
-    }
+    const double flops = 2.0 * (double)g.M * (double)g.N * (double)g.K * (double)batch;
+    const int max_nt = (int)std::max<int64_t>(1, std::min<int64_t>(omp_get_max_threads(), (int64_t)a.work_bytes / slice));
+    const int nt = flops > parallel_policy().gemm_flops ? max_nt : 1;
+    char* work = static_cast<char*>(a.work);
+    auto go = [&](auto fn) { fn(g, A, B, bias, C, batch, ip[10], ip[11], ip[12], work, slice, nt); };
+    const bool one = panel_vectors<T>(g.N) == 1;
+    if (one && g.ta) go(run<T, 1, true>);
+    else if (one) go(run<T, 1, false>);
+    else if (g.ta) go(run<T, 2, true>);
+    else go(run<T, 2, false>);
     return 0;
 }
 

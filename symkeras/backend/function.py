@@ -5,16 +5,17 @@ import numpy as np
 
 from .graph import (Placeholder, ShapeError, Tensor, VariableLeaf, as_node, compatible_shapes,
                     describe, fmt_shape, is_float, toposort)
-from . import lower
+from . import lower, rewrite
 
-OPTIONS = ('debug', 'name', 'profile')
+OPTIONS = ('debug', 'name', 'optimize', 'profile')
 CACHE_SIZE = 32   # programs kept per Function (one per input shapes seen), least recently made dropped
 
 
 def function(inputs, outputs, updates=(), **options):
     """Compile `outputs` (and `updates`, a list of (variable, new_value)) as a function of the
     placeholders `inputs`. Options: name (str), debug (print each specialised program),
-    profile (time each instruction; see Function.profile_report)."""
+    profile (time each instruction; see Function.profile_report), optimize (default True:
+    run the graph rewrites of backend/rewrite; False compiles the graph as built)."""
     for k in options:
         if k not in OPTIONS:
             raise ValueError('Invalid argument "%s" passed to K.function: symkeras accepts %s'
@@ -56,7 +57,8 @@ class _InputSpec:
 
 
 class Function:
-    def __init__(self, inputs, outputs, updates=(), name=None, debug=False, profile=False):
+    def __init__(self, inputs, outputs, updates=(), name=None, debug=False, profile=False,
+                 optimize=True):
         if not isinstance(inputs, (list, tuple)):
             raise TypeError('K.function: inputs must be a list of placeholders; got %r' % (inputs,))
         self.name = name
@@ -68,6 +70,8 @@ class Function:
         _check_distinct(self._specs)
         self._outputs = [as_node(o) for o in outputs]
         self._updates = _dedupe_updates(updates)
+        if optimize:
+            self._rewrite()
         roots = self._outputs + [v for _, v in self._updates] + [w for w, _ in self._updates]
         self._order = toposort(roots)
         self._check_inputs()
@@ -75,6 +79,14 @@ class Function:
         self._cache = collections.OrderedDict()   # input shapes -> (program, nodes), LRU
         self._step = 0
         self._profiles = []    # every program made, when profiling
+
+    def _rewrite(self):
+        """Outputs and update values after the graph rewrites (one pass over all of them, so
+        what they share stays shared)."""
+        n = len(self._outputs)
+        roots = rewrite.optimize(self._outputs + [v for _, v in self._updates])
+        self._outputs = roots[:n]
+        self._updates = [(w, v) for (w, _), v in zip(self._updates, roots[n:])]
 
     def _check_inputs(self):
         given = {s.node for s in self._specs}

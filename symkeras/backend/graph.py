@@ -167,13 +167,15 @@ _table = weakref.WeakValueDictionary()
 _table_lock = threading.Lock()
 
 
-def apply(op, *inputs):
-    """The node of `op` on input nodes: an existing identical node, a folded constant, or new."""
+def apply(op, *inputs, prov=None):
+    """The node of `op` on input nodes: an existing identical node, a folded constant, or new.
+    prov: the provenance of a new node (default: the user's code calling now; rewrites pass
+    the provenance of the node they replace)."""
     key = (op.key, tuple(map(id, inputs)))
     node = _table.get(key)
     if node is not None:
         return node
-    prov = provenance()
+    prov = provenance() if prov is None else prov
     try:
         dtype, shape = op.infer(inputs)
     except ShapeError as e:

@@ -6,10 +6,13 @@ For one set of input shapes (and learning-phase value) this module
      forward an input (in_train_phase picks its branch here, so the other branch never runs);
   2. keeps only the nodes the outputs and updates need, in topological order;
   3. asks each op to emit its kernel instructions;
-  4. plans buffer lifetimes and packs the intermediate buffers into one arena;
+  4. plans buffer lifetimes and packs the intermediate buffers into one arena (an elementwise
+     op may write over an input that dies at it: _Builder.reuse_dying_input);
   5. binds outputs to fresh arrays (written in place by the kernel that computes them, copied
      when they alias something else) and appends the update commits, which run after every
      output is computed, so updates read the old value of every variable (Theano semantics).
+     An update whose value can safely be computed straight into its variable needs no commit
+     (see _Builder.plan_in_place).
 """
 import bisect
 import heapq
@@ -152,7 +155,10 @@ def build_program(order, metas, input_nodes, output_nodes, updates):
     b = _Builder(metas)
     b.bind_inputs(input_nodes)
     roots = [metas[n] for n in output_nodes] + [metas[v] for _, v in updates]
-    end = b.lower_schedule(needed_nodes(order, metas, roots))
+    schedule = needed_nodes(order, metas, roots)
+    b.find_last_uses(schedule, output_nodes, updates)
+    b.plan_in_place(schedule, output_nodes, updates)
+    end = b.lower_schedule(schedule)
     out_specs = b.bind_outputs(output_nodes, end)
     b.commit_updates(updates, end)
     return b.program(out_specs, len(input_nodes)), [c[5] for c in b.L.code]
@@ -166,6 +172,10 @@ class _Builder:
         self.L = Lowering()
         self.consts, self.variables, self.var_slot = [], [], {}
         self.times = {}     # arena buffer -> (first write, last read) in schedule steps
+        self.in_place = {}  # value node -> (variable node, value node) of its update
+        self.written = set()   # (variable node, value node) of the updates computed in place
+        self.last_use = {}  # id(root Meta) -> last step reading its buffer (inf: after the schedule)
+        self.last_var_use = {}   # id(variable storage) -> the same, over every alias of it
 
     def buffer_of(self, m):
         """The buffer of a Meta: already placed, or a constant or variable placed now."""
@@ -183,6 +193,80 @@ class _Builder:
         else:
             raise AssertionError('buffer of an unlowered node %r' % (m.node,))
         return m.buf
+
+    def root(self, m):
+        """The Meta whose buffer holds Meta m's value: m, or the source of its reshape-like
+        aliases."""
+        while m.value is None and m.node.op.alias and m.node.inputs:
+            m = self.metas[m.node.inputs[0]]
+        return m
+
+    def storage(self, m):
+        """The variable storage whose memory Meta m's value is (a variable, or a reshape-like
+        alias of one), or None."""
+        m = self.root(m)
+        return m.node.op.storage if m.value is None and isinstance(m.node.op, VariableLeaf) else None
+
+    def find_last_uses(self, schedule, output_nodes, updates):
+        """The last step at which each buffer is read, by buffer owner (root Meta) and by
+        variable storage: by the nodes of the schedule (an alias reads nothing itself: its
+        readers read its source), or after it (math.inf) by the outputs and update values."""
+        for t, node in enumerate(schedule):
+            if not node.op.alias:
+                for i in node.inputs:
+                    self._used(self.metas[i], t)
+        for node in list(output_nodes) + [v for _, v in updates]:
+            self._used(self.metas[node], math.inf)
+
+    def _used(self, m, t):
+        self.last_use[id(self.root(m))] = t
+        s = self.storage(m)
+        if s is not None:
+            self.last_var_use[id(s)] = t
+
+    def plan_in_place(self, schedule, output_nodes, updates):
+        """Choose the updates whose value node may write straight into its variable's memory.
+        Every output and update must see old values, so the value node of variable v qualifies
+        only if it is the last reader of v's old value: no node scheduled after it reads v
+        (through any alias), no output is v and no update's value is v (those are read after
+        every node). The schedule is not reordered. Further, v is updated once, the value node
+        computes a fresh buffer (not an alias), is no output and the value of no other update,
+        and has v's shape and dtype. Whether the value node's own instructions may overwrite v
+        while reading it is checked once they are emitted (_writes_after_reading)."""
+        step = {node: t for t, node in enumerate(schedule)}
+        var_count, val_count = {}, {}
+        for var_node, val_node in updates:
+            s = id(var_node.op.storage)
+            var_count[s] = var_count.get(s, 0) + 1
+            val_count[id(self.metas[val_node])] = val_count.get(id(self.metas[val_node]), 0) + 1
+        outputs = {id(self.metas[n]) for n in output_nodes}
+        for var_node, val_node in updates:
+            vm, m = self.metas[var_node], self.metas[val_node]
+            s = id(var_node.op.storage)
+            if (m.node in step and not m.node.op.alias and var_count[s] == 1
+                    and val_count[id(m)] == 1 and id(m) not in outputs
+                    and m.shape == vm.shape and m.dtype == vm.dtype
+                    and self.last_var_use.get(s, -1) <= step[m.node]):
+                self.in_place[m.node] = (var_node, val_node)
+
+    def _writes_after_reading(self, code, out, var_slot):
+        """True if the instructions `code` of one node may write their result into the buffer
+        `out` when `out` is the memory of the variable in slot var_slot: they do not read that
+        variable at all, or they are one elementwise instruction that reads it at the index
+        of the element it writes (see _ELEMENTWISE)."""
+        buffers = self.L.buffers
+        reads = [(c, k) for c in code for k, b in enumerate(c[1])
+                 if b != out and buffers[b][0] == VAR and buffers[b][1] == var_slot]
+        if not reads:
+            return True
+        if len(code) != 1:
+            return False
+        kernel, bufs, ip, _, fn, _ = code[0]
+        if fn is not None or bufs[-1] != out or out in bufs[:-1]:
+            return False
+        same_index = _ELEMENTWISE.get(KERNEL_NAMES[kernel])
+        return same_index is not None and all(
+            buffers[bufs[k]][2] == buffers[out][2] and same_index(ip, k) for _, k in reads)
 
     def read(self, b, t):
         if b in self.times:
@@ -209,12 +293,49 @@ class _Builder:
                 continue
             m.buf = L.new_buffer(ARENA, None, m.nbytes)
             self.times[m.buf] = (t, t)
-            L.node, L.temps = node, []
+            L.node, L.temps, first = node, [], len(L.code)
             node.op.lower(ins, m, L)
             for b in L.temps:
                 self.times[b] = (t, t)
+            if node not in self.in_place or not self.write_in_place(node, m, L.code[first:]):
+                self.reuse_dying_input(node, m, t, L.code[first:])
         L.node = None
         return len(schedule)
+
+    def write_in_place(self, node, m, code):
+        """Turn the fresh output buffer of a planned value node into its variable's memory when
+        its instructions allow it; the update then needs no commit."""
+        var_node, val_node = self.in_place[node]
+        var_buf = self.buffer_of(self.metas[var_node])
+        slot = self.L.buffers[var_buf][1]
+        if self._writes_after_reading(code, m.buf, slot):
+            self.L.buffers[m.buf][0:2] = [VAR, slot]
+            del self.times[m.buf]
+            self.written.add((var_node, val_node))
+            return True
+        return False
+
+    def reuse_dying_input(self, node, m, t, code):
+        """Let one elementwise instruction write its result over an arena input read for the
+        last time by it (at the index of each element it writes, as for in-place updates), so
+        that a chain of elementwise ops works in one buffer. The fresh buffer is left empty."""
+        if len(code) != 1 or code[0][4] is not None:
+            return
+        kernel, bufs, ip = code[0][:3]
+        same_index = _ELEMENTWISE.get(KERNEL_NAMES[kernel])
+        buffers = self.L.buffers
+        if same_index is None or bufs[-1] != m.buf or m.buf in bufs[:-1]:
+            return
+        for i in node.inputs:
+            r = self.root(self.metas[i])
+            b = r.buf
+            if (b in self.times and buffers[b][0] == ARENA and self.last_use.get(id(r)) == t
+                    and buffers[b][2] == buffers[m.buf][2]
+                    and all(same_index(ip, k) for k, x in enumerate(bufs[:-1]) if x == b)):
+                del self.times[m.buf]
+                buffers[m.buf][2] = 0
+                bufs[-1] = m.buf = b
+                return
 
     def bind_outputs(self, output_nodes, end):
         """Outputs are written in place into fresh arrays when nothing else shares their
@@ -243,6 +364,8 @@ class _Builder:
             if vm.shape != m.shape:
                 raise ShapeError('update of %s: the variable has shape %s but its new value has shape %s%s'
                                  % (variable_label(var_node), vm.shape, m.shape, describe(val_node.prov)))
+            if (var_node, val_node) in self.written:
+                continue
             b = self.buffer_of(m)
             self.read(b, end)
             if L.buffers[b][0] == VAR:
@@ -267,6 +390,68 @@ class _Builder:
             else:
                 program.add_callback(fn, bufs[0])
         return program
+
+
+def _contiguous(shape, strides):
+    """True if element strides walk `shape` in C order (size-1 dimensions may have any stride)."""
+    expect = 1
+    for d, s in zip(reversed(shape), reversed(strides)):
+        if d != 1 and s != expect:
+            return False
+        expect *= d
+    return True
+
+
+def _binary_same_index(ip, k):      # ip: [code, dtype, ndim, shape, strides of x, strides of y]
+    nd = ip[2]
+    return _contiguous(ip[3:3 + nd], ip[3 + nd * (1 + k):3 + nd * (2 + k)])
+
+
+def _switch_same_index(ip, k):      # ip: [dtype, ndim, shape, strides of c, x, y]
+    nd = ip[1]
+    return _contiguous(ip[2:2 + nd], ip[2 + nd * (1 + k):2 + nd * (2 + k)])
+
+
+def _fused_same_index(ip, k):
+    """ip: [dtype, n_in, n_out, n_regs, ndim, shape, in_bool[n_in], strides[n_in * ndim],
+    n_instr, instr[n_instr * 5]], an instruction being [op, dst, a, b, c] (csrc/kernels/fused.cpp).
+    The program runs tile by tile; its ops are elementwise and may write a register they read
+    (the kernel's contract), and a contiguous input's register points into the input itself.
+    So: one output, stored by the last instruction (after every load of the tile), from a
+    register computed by an op (storing a loaded register would copy the input onto itself)."""
+    n_in, n_out, nd = ip[1], ip[2], ip[4]
+    strides_at = 5 + nd + n_in
+    code = ip[strides_at + n_in * nd + 1:]
+    instrs = [code[i:i + 5] for i in range(0, len(code), 5)]
+    if n_out != 1 or not instrs or [c[0] for c in instrs].count(_FUSED_STORE) != 1:
+        return False
+    store = instrs[-1]
+    writer = next((c for c in reversed(instrs[:-1]) if c[1] == store[2]), None)
+    return (store[0] == _FUSED_STORE and writer is not None and writer[0] != _FUSED_LOAD
+            and _contiguous(ip[5:5 + nd], ip[strides_at + k * nd:strides_at + (k + 1) * nd]))
+
+
+_FUSED_LOAD, _FUSED_STORE = 0, 2
+
+# The kernels that may write their output over one of their inputs (the variable being
+# updated, or an arena value that dies there), with the test that they read that input at the
+# index of each output element.
+# Each computes output element i from input elements only, reading them before writing
+# element i, and never reads an element it has already written: unary and cast (contiguous
+# loops y[i] = f(x[i])), binary and switch (loops over lines of the broadcast shape, z[i] =
+# f(x[i], y[i]) through element strides; in place only when the variable's strides are the
+# output's, i.e. not broadcast, transposed or reversed), fused_elementwise (tiles: all loads
+# of a tile, then the store). The caller also requires the input and the output to have the
+# same size in bytes (so the same element size: no widening casts). Anything else
+# (gemm, reductions, softmax, copies, gathers...) may read other elements after writing, so
+# a value node that reads its own variable through such a kernel gets a commit instead.
+_ELEMENTWISE = {
+    'unary': lambda ip, k: True,
+    'cast': lambda ip, k: True,
+    'binary': _binary_same_index,
+    'switch': _switch_same_index,
+    'fused_elementwise': _fused_same_index,
+}
 
 
 def variable_label(node):

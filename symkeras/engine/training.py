@@ -222,7 +222,9 @@ def _check_samples(fn, arrays):
 def _slice(arrays, start, stop=None):
     """Rows [start:stop] (or rows at an index array `start`) of every array."""
     if stop is None and hasattr(start, '__len__'):
-        return [a[start] for a in arrays]
+        # np.take gathers rows in a third of the time of fancy indexing; other array types
+        # (HDF5Matrix) index themselves.
+        return [np.take(a, start, axis=0) if type(a) is np.ndarray else a[start] for a in arrays]
     return [a[start:stop] for a in arrays]
 
 
@@ -620,7 +622,8 @@ class Model(Container):
             for batch_index, (start, end) in enumerate(batches):
                 batch_ids = index_array[start:end]
                 try:
-                    ins_batch = _slice(ins, batch_ids)
+                    # unshuffled rows are a contiguous block: pass views, copy nothing
+                    ins_batch = (_slice(ins, batch_ids) if shuffle else _slice(ins, start, end))
                 except TypeError:
                     raise TypeError('TypeError while preparing batch. If using HDF5 input '
                                     'data, pass shuffle="batch".')

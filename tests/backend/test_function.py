@@ -193,8 +193,23 @@ def test_writing_into_results_does_not_change_variables_or_constants():
 
 def test_unknown_option_is_named():
     x = K.placeholder(shape=(2,))
-    with pytest.raises(ValueError, match='"mode".*debug, name, profile'):
+    with pytest.raises(ValueError, match='"mode".*debug, name, optimize, profile'):
         K.function([x], [x], mode='FAST_RUN')
+
+
+def test_optimize_false_compiles_the_graph_as_built():
+    """optimize=False skips the rewrites; both programs give the same values (the rewrite
+    passes' own tests compare them on random graphs)."""
+    x = K.placeholder(shape=(None, 5))
+    w = K.variable(np.random.RandomState(0).randn(5, 4))
+    y = K.softmax(K.relu(K.dot(x, w) + 1.0))
+    loss = K.mean(K.categorical_crossentropy(y, K.ones_like(y) / 4.0))
+    outs = [y, loss] + K.gradients(loss, [w])
+    a = np.random.RandomState(1).randn(6, 5).astype('float32')
+    plain = K.function([x], outs, optimize=False)
+    fast = K.function([x], outs)
+    for p, q in zip(plain([a]), fast([a])):
+        np.testing.assert_allclose(p, q, rtol=1e-5, atol=1e-6)
 
 
 def test_wrong_number_of_inputs():
@@ -273,7 +288,7 @@ def test_runtime_shape_mismatch_names_op_layer_and_file():
 
 def test_debug_prints_the_program(capsys):
     x = K.placeholder(shape=(None, 3))
-    f = K.function([x], [K.tanh(x) * 2], debug=True, name='dbg_fn')
+    f = K.function([x], [K.tanh(x) * 2], debug=True, name='dbg_fn', optimize=False)
     f([np.ones((2, 3))])
     out = capsys.readouterr().out
     assert 'dbg_fn' in out and '(2, 3)' in out
@@ -286,7 +301,7 @@ def test_debug_prints_the_program(capsys):
 
 def test_profile_report_one_row_per_instruction():
     x = K.placeholder(shape=(None, 3))
-    f = K.function([x], [K.tanh(x) * 2 + x], profile=True)
+    f = K.function([x], [K.tanh(x) * 2 + x], profile=True, optimize=False)
     f([np.ones((2, 3))])
     f([np.ones((2, 3))])
     (key, program, nodes), = f._profiles

@@ -1,120 +1,14 @@
-"""Matrix products: the gemm kernel against numpy (run directly, for alpha/beta, leading
-dimensions and batch strides), MatMul / BatchMatMul (values, gradients for every transpose
-flag, batch broadcasting), K.dot with Theano's N-d semantics and K.batch_dot with Keras
-1.2.2's, on values, gradients and shape errors."""
+"""Matrix products: MatMul / BatchMatMul (values, gradients for every transpose flag, batch
+broadcasting), MatMulEpilogue (values, errors), K.dot with Theano's N-d semantics and
+K.batch_dot with Keras 1.2.2's, on values, gradients and shape errors. The gemm kernel itself is
+tested directly in test_gemm_kernel.py."""
 import numpy as np
 import pytest
 
 import symkeras.backend as K
 from opcheck import check_grad, check_value
-from symkeras import _core
-from symkeras.backend import lower
 from symkeras.backend.graph import ShapeError, make
-from symkeras.backend.ops.linalg import BatchMatMul, MatMul
-
-
-# ----------------------------------------------------------------------------- the kernel
-
-def run_gemm(a, b, c0, ta, tb, m, n, k, lda, ldb, ldc, batch, sa, sb, sc, alpha, beta):
-    """The gemm kernel on flat arrays a, b; C starts as a copy of c0 (so beta may read it)."""
-    code = {np.float32: 0, np.float64: 1}[a.dtype.type]
-    bufs = [_core.BufSpec(lower.INPUT, 0, a.nbytes), _core.BufSpec(lower.INPUT, 1, b.nbytes),
-            _core.BufSpec(lower.INPUT, 2, c0.nbytes), _core.BufSpec(lower.OUTPUT, 0, c0.nbytes)]
-    prog = _core.Program(bufs, 0, [], [], [_core.OutputSpec([c0.size], a.dtype)], 3)
-    prog.add(lower.KERNELS['copy'], [2, 3], [c0.nbytes], [])
-    prog.add(lower.KERNELS['gemm'], [0, 1, 3],
-             [code, ta, tb, m, n, k, lda, ldb, ldc, batch, sa, sb, sc], [alpha, beta])
-    return prog.run([a, b, c0])[0]
-
-
-def _op(x, trans):
-    return np.swapaxes(x, -1, -2) if trans else x
-
-
-def assert_gemm_close(got, a, b, ta, tb, expected, dtype, k, alpha=1.0, beta_c=0.0):
-    """Error within a small multiple of K roundings of |alpha| sum_p |a_ip||b_pj| + |beta c_ij|
-    (the error bound of a dot product of length K), so float32 is held as tightly as its
-    arithmetic allows."""
-    eps = np.finfo(dtype).eps
-    bound = np.matmul(np.abs(_op(a, ta)).astype(np.float64), np.abs(_op(b, tb)).astype(np.float64))
-    tol = 2 * (k + 2) * eps * (abs(alpha) * bound + np.abs(beta_c)) + np.finfo(dtype).tiny
-    err = np.abs(got.astype(np.float64) - expected)
-    assert np.all(err <= np.broadcast_to(tol, err.shape)), (err.max(), dtype, got.shape)
-
-
-SIZES = [0, 1, 2, 3, 7, 13, 31, 64, 97]
-
-
-@pytest.mark.parametrize('dtype', [np.float32, np.float64])
-@pytest.mark.parametrize('ta,tb', [(0, 0), (0, 1), (1, 0), (1, 1)])
-def test_gemm_random_shapes_alpha_beta_leading_dims(dtype, ta, tb):
-    rng = np.random.RandomState(ta * 2 + tb)
-    for trial in range(12):
-        m, n, k = rng.choice(SIZES, 3)
-        alpha, beta = [(1.0, 0.0), (0.5, 0.0), (-2.0, 1.0), (1.5, -0.25), (0.0, 2.0)][trial % 5]
-        pad = int(rng.randint(0, 3))        # leading dimensions larger than the rows
-        a = rng.randn(*((k, m + pad) if ta else (m, k + pad))).astype(dtype)
-        b = rng.randn(*((n, k + pad) if tb else (k, n + pad))).astype(dtype)
-        a_used = a[:k, :m] if ta else a[:m, :k]
-        b_used = b[:n, :k] if tb else b[:k, :n]
-        c0 = rng.randn(m, n + 1).astype(dtype)      # ldc = n + 1
-        if beta == 0:
-            c0[:, :n] = np.nan                     # beta == 0 must not read C
-        got = run_gemm(a.ravel(), b.ravel(), c0.ravel(), ta, tb, m, n, k, a.shape[1], b.shape[1],
-                       n + 1, 1, 0, 0, 0, alpha, beta).reshape(m, n + 1)
-        prod = np.matmul(_op(a_used, ta).astype(np.float64), _op(b_used, tb).astype(np.float64))
-        beta_c = beta * c0[:, :n].astype(np.float64) if beta else 0.0
-        assert_gemm_close(got[:, :n], a_used, b_used, ta, tb, alpha * prod + beta_c, dtype, k,
-                          alpha, beta_c)
-        np.testing.assert_array_equal(got[:, n], c0[:, n])    # outside the matrix: untouched
-
-
-@pytest.mark.parametrize('dtype', [np.float32, np.float64])
-@pytest.mark.parametrize('m,n,k', [(300, 530, 270), (97, 1031, 263), (6, 600, 515)])
-def test_gemm_crosses_blocks_and_threads(dtype, m, n, k):
-    """Sizes past the K and N blocks (256; 512 or 256 columns) and above the threading
-    threshold, with edge tiles in both directions."""
-    rng = np.random.RandomState(m)
-    for ta, tb in [(0, 0), (1, 1)]:
-        a = rng.randn(*((k, m) if ta else (m, k))).astype(dtype)
-        b = rng.randn(*((n, k) if tb else (k, n))).astype(dtype)
-        c0 = rng.randn(m, n).astype(dtype)
-        got = run_gemm(a.ravel(), b.ravel(), c0.ravel(), ta, tb, m, n, k, a.shape[1], b.shape[1],
-                       n, 1, 0, 0, 0, 1.0, 0.5).reshape(m, n)
-        beta_c = 0.5 * c0.astype(np.float64)
-        expected = _op(a, ta).astype(np.float64) @ _op(b, tb).astype(np.float64) + beta_c
-        assert_gemm_close(got, a, b, ta, tb, expected, dtype, k, 1.0, beta_c)
-
-
-@pytest.mark.parametrize('dtype', [np.float32, np.float64])
-@pytest.mark.parametrize('batch,m,n,k', [(5, 3, 4, 7), (9, 40, 70, 60), (3, 130, 70, 200), (4, 0, 3, 2)])
-def test_gemm_batched_with_broadcast_operands(dtype, batch, m, n, k):
-    rng = np.random.RandomState(batch)
-    for share_a, share_b, ta, tb in [(0, 0, 0, 0), (1, 0, 1, 0), (0, 1, 0, 1), (1, 1, 1, 1)]:
-        a = rng.randn(1 if share_a else batch, *((k, m) if ta else (m, k))).astype(dtype)
-        b = rng.randn(1 if share_b else batch, *((n, k) if tb else (k, n))).astype(dtype)
-        c0 = np.full((batch, m, n), np.nan, dtype)
-        got = run_gemm(a.ravel(), b.ravel(), c0.ravel(), ta, tb, m, n, k, a.shape[-1], b.shape[-1], n,
-                       batch, 0 if share_a else m * k, 0 if share_b else k * n, m * n, 2.0, 0.0)
-        expected = 2.0 * np.matmul(_op(a, ta).astype(np.float64), _op(b, tb).astype(np.float64))
-        assert_gemm_close(got.reshape(batch, m, n), a, b, ta, tb, expected, dtype, k, 2.0)
-
-
-@pytest.mark.parametrize('beta', [0.0, 3.0])
-def test_gemm_empty_inner_dimension_gives_beta_c(beta):
-    c0 = np.full((4, 5), np.nan if beta == 0 else 2.0, np.float32)
-    empty = np.zeros(0, np.float32)
-    got = run_gemm(empty, empty, c0.ravel(), 0, 1, 4, 5, 0, 0, 0, 5, 1, 0, 0, 0, 1.0, beta)
-    np.testing.assert_array_equal(got, np.full(20, 2.0 * beta, np.float32))
-
-
-def test_gemm_rejects_integer_dtype():
-    bufs = [_core.BufSpec(lower.INPUT, 0, 4), _core.BufSpec(lower.INPUT, 1, 4), _core.BufSpec(lower.OUTPUT, 0, 4)]
-    prog = _core.Program(bufs, 0, [], [], [_core.OutputSpec([1], np.dtype('int32'))], 2)
-    prog.add(lower.KERNELS['gemm'], [0, 1, 2], [2, 0, 0, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0], [1.0, 0.0])
-    one = np.ones(1, np.int32)
-    with pytest.raises(RuntimeError, match='float32 or float64'):
-        prog.run([one, one])
+from symkeras.backend.ops.linalg import BatchMatMul, MatMul, MatMulEpilogue
 
 
 # ----------------------------------------------------------------------------- MatMul ops
@@ -166,6 +60,74 @@ def test_matmul_shape_errors_name_both_shapes():
     f = K.function([x, y], [make(MatMul(), x, y)])
     with pytest.raises(ShapeError, match=r'inner dimensions differ.*\(2, 4\).*\(5, 6\)'):
         f([np.zeros((2, 4), 'float32'), np.zeros((5, 6), 'float32')])
+
+
+# ----------------------------------------------------------------------------- MatMulEpilogue
+
+EPILOGUES = [(False, None), (True, None), (False, 'relu'), (True, 'relu')]
+
+
+def np_epilogue(a, b, ta, tb, bias, act):
+    out = MatMul(ta, tb).ref(a, b)
+    if bias is not None:
+        out = out + bias
+    return np.maximum(out, 0) if act == 'relu' else out
+
+
+@pytest.mark.parametrize('ta,tb', FLAGS)
+@pytest.mark.parametrize('with_bias,act', EPILOGUES)
+@pytest.mark.parametrize('m,n,k', [(5, 7, 3), (1, 1, 1), (0, 4, 2), (3, 5, 0), (37, 10, 300), (9, 40, 17)])
+def test_matmul_epilogue_values(ta, tb, with_bias, act, m, n, k):
+    op = MatMulEpilogue(ta, tb, with_bias, act)
+    rng = np.random.RandomState(m + n + k)
+    for dtype, rtol in (('float32', 1e-4), ('float64', 1e-12)):
+        a, b = operands((m, k), (k, n), ta, tb, rng, dtype)
+        args = (a, b) + ((rng.uniform(-1, 1, n).astype(dtype),) if with_bias else ())
+        ref = lambda x, y, *c: np_epilogue(x, y, ta, tb, c[0] if c else None, act)
+        np.testing.assert_allclose(op.ref(*args), ref(*args), rtol=rtol, atol=1e-6)
+        check_value(lambda *xs: make(op, *xs), ref, *args, rtol=rtol, atol=1e-5, dtype=dtype)
+
+
+def test_matmul_epilogue_of_transposed_input():
+    """A transposed (non-contiguous) tensor fed in is materialised, then multiplied."""
+    rng = np.random.RandomState(11)
+    a, b, c = rng.uniform(-1, 1, (6, 4)), rng.uniform(-1, 1, (6, 5)), rng.uniform(-1, 1, 5)
+    op = MatMulEpilogue(False, False, True, 'relu')
+    check_value(lambda x, y, z: make(op, K.transpose(x), y, z),
+                lambda x, y, z: np.maximum(x.T @ y + z, 0), a, b, c, rtol=1e-12)
+
+
+def test_matmul_epilogue_key_and_gradient():
+    assert MatMulEpilogue(True, False, True, 'relu').key == MatMulEpilogue(True, False, True, 'relu').key
+    assert MatMulEpilogue(True, False, True, 'relu').key != MatMulEpilogue(True, False, True).key
+    x, w, c = K.placeholder((2, 3)), K.placeholder((3, 4)), K.placeholder((4,))
+    out = make(MatMulEpilogue(False, False, True, 'relu'), x, w, c)
+    assert out.node.shape == (2, 4)
+    with pytest.raises(TypeError, match='exists only after differentiation'):
+        K.gradients(K.sum(out), [x])
+    with pytest.raises(ValueError, match="act must be None or 'relu'"):
+        MatMulEpilogue(act='tanh')
+
+
+def test_matmul_epilogue_shape_errors():
+    x, w = K.placeholder((2, 3)), K.placeholder((3, 4))
+    with pytest.raises(ShapeError, match=r'MatMulEpilogue: bias must have shape \(N,\) = \(4,\).*\(2, 4\).*\(5,\)'):
+        make(MatMulEpilogue(bias=True), x, w, K.placeholder((5,)))
+    with pytest.raises(ShapeError, match=r'bias must have shape.*\(1, 4\)'):
+        make(MatMulEpilogue(bias=True), x, w, K.placeholder((1, 4)))
+    with pytest.raises(ShapeError, match='takes 3 inputs'):
+        make(MatMulEpilogue(bias=True), x, w)
+    with pytest.raises(ShapeError, match='takes 2 inputs'):
+        make(MatMulEpilogue(), x, w, K.placeholder((4,)))
+    with pytest.raises(ShapeError, match="bias must have the operands' dtype float32; got float64"):
+        make(MatMulEpilogue(bias=True), x, w, K.placeholder((4,), dtype='float64'))
+    with pytest.raises(ShapeError, match=r'inner dimensions differ.*\(2, 3\).*\(4, 4\)'):
+        make(MatMulEpilogue(bias=True), x, K.placeholder((4, 4)), K.placeholder((4,)))
+    # unknown dims are checked when the program is specialised
+    p, c = K.placeholder((None, None)), K.placeholder((None,))
+    f = K.function([p, c], [make(MatMulEpilogue(bias=True), p, np.ones((3, 2), 'float32'), c)])
+    with pytest.raises(ShapeError, match=r'bias must have shape \(N,\) = \(2,\).*\(3,\)'):
+        f([np.zeros((2, 3), 'float32'), np.zeros(3, 'float32')])
 
 
 # ----------------------------------------------------------------------------- dot

@@ -8,7 +8,7 @@ import symkeras.backend as K
 from symkeras import _core
 from symkeras.backend.graph import ShapeError
 from symkeras.backend.ops.broadcast import sum_to
-from symkeras.backend.ops.random import philox_block, philox_np
+from symkeras.backend.ops.random import _blocks, philox_block, philox_np
 from opcheck import check_value
 
 # Random123's tests/kat_vectors, "philox4x32 10" lines: counter[4], key[2] -> output[4].
@@ -312,3 +312,57 @@ def test_dropout_of_a_strided_view():
     kept = y != 0
     np.testing.assert_allclose(y[kept], xv[:, ::2][kept] * 2, rtol=1e-6)
     assert 0.35 < kept.mean() < 0.65
+
+
+# ----------------------------------------------------------------------------- vectorised kernels
+# The kernels draw sixteen Philox blocks at a time (AVX-512 lanes, or two AVX2 halves): sizes
+# around multiples of 16 blocks (64 float32 values, 32 float64 ones) check the group edges.
+
+@pytest.mark.parametrize('dtype', ['float32', 'float64', 'int32', 'int64', 'uint8', 'bool'])
+def test_binomial_is_the_reference_bit_for_bit(dtype):
+    rng = np.random.RandomState(20)
+    for n in [0, 1, 3, 63, 64, 65, 127, 128, 129, 1000, 4097]:
+        for p in [0.0, 0.5, 0.8, 1.0 - 2.0 ** -33, 1.0, float(rng.rand())]:
+            r = K.random_binomial((n,), p=p, dtype=dtype, seed=int(rng.randint(1, 2 ** 62)))
+            f = K.function([], [r])
+            for step in range(2):
+                got = f([])[0]
+                assert got.dtype == np.dtype(dtype)
+                np.testing.assert_array_equal(got, r.node.op.ref(np.array([n]), step))
+
+
+@pytest.mark.parametrize('dtype', ['float32', 'float64'])
+def test_uniform_is_the_reference(dtype):
+    """float32 bit for bit; float64 to the rounding of low + span * u (the compiler may fuse it
+    into one multiply-add, which numpy does not)."""
+    rng = np.random.RandomState(21)
+    for n in [0, 1, 31, 32, 33, 63, 64, 65, 999]:
+        for low, high in [(0.0, 1.0), (-0.7, 2.3), (1.0, 1.0 + 1e-7)]:
+            r = K.random_uniform((n,), low, high, dtype=dtype, seed=int(rng.randint(1, 2 ** 62)))
+            f = K.function([], [r])
+            for step in range(2):
+                got, want = f([])[0], r.node.op.ref(np.array([n]), step)
+                if dtype == 'float32':
+                    np.testing.assert_array_equal(got, want)
+                else:
+                    np.testing.assert_allclose(got, want, rtol=0, atol=1e-15)
+
+
+@pytest.mark.parametrize('dtype', ['float32', 'float64'])
+def test_normal_matches_the_reference_at_group_edges(dtype):
+    rng = np.random.RandomState(22)
+    tol = 1e-6 if dtype == 'float32' else 1e-12
+    for n in [1, 2, 31, 32, 33, 63, 64, 65, 130]:
+        r = K.random_normal((n,), 0.5, 2.0, dtype=dtype, seed=int(rng.randint(1, 2 ** 62)))
+        np.testing.assert_allclose(K.function([], [r])([])[0], r.node.op.ref(np.array([n]), 0),
+                                   rtol=tol, atol=tol)
+
+
+def test_binomial_threshold_is_exact_at_word_boundaries():
+    """word < p * 2^32 decided on integers: p = k / 2^32 keeps exactly the words below k."""
+    n = 4096
+    for k in [1, 2 ** 31, 2 ** 32 - 1]:
+        r = K.random_binomial((n,), p=k * 2.0 ** -32, dtype='int32', seed=5 + 2 ** 40)
+        op = r.node.op
+        words = _blocks(op.seed, op.stream, 0, n // 4).reshape(-1)
+        np.testing.assert_array_equal(K.function([], [r])([])[0], words < k)

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import symkeras.backend as K
+from symkeras import _core
 from symkeras.backend.graph import ShapeError, make
 from symkeras.backend.ops.reduce import ProdOthers
 from opcheck import check_grad, check_value, evaluate
@@ -325,3 +326,91 @@ def test_gradients_with_dimensions_unknown_until_run_time(name):
             results.append(K.function([t], K.gradients(loss, [t]))([x])[0])
     for dyn, static in zip(results[:3], results[3:]):
         np.testing.assert_allclose(dyn, static, rtol=1e-12, atol=1e-12)
+
+
+# ----------------------------------------------------------------------------- the reduce kernel
+# Rows of up to 64 columns are streamed for leading and middle axes (inner > 1), lines are
+# split into 16 interleaved lanes for the last axis (inner == 1): the shapes below cross both
+# widths, and the inputs include NaNs, transposes and slices.
+
+def kernel_cases(rng, n):
+    for _ in range(n):
+        ndim = rng.randint(1, 4)
+        shape = tuple(int(rng.choice([0, 1, 2, 3, 15, 16, 17, 33, 63, 64, 65, 130])) for _ in range(ndim))
+        if np.prod(shape) > 60000:
+            continue
+        axis = int(rng.randint(ndim))
+        yield shape, axis
+
+
+# x itself, transposed, and reversed and sliced along its first axis (fed in as views, they are
+# copied out by the strided copy first), as (symbolic, numpy) pairs.
+VIEWS = [(lambda t: t, lambda a: a), (K.transpose, lambda a: a.T), (lambda t: t[::-2], lambda a: a[::-2])]
+
+
+@pytest.mark.parametrize('dtype', ['float32', 'float64', 'int32', 'uint8'])
+def test_reduce_kernel_random_shapes_and_views(dtype):
+    rng = np.random.RandomState({'float32': 10, 'float64': 11, 'int32': 12, 'uint8': 13}[dtype])
+    for shape, axis in kernel_cases(rng, 30):
+        x = data(shape, dtype, rng)
+        if dtype.startswith('float') and x.size:
+            x.flat[rng.randint(x.size)] = np.nan if rng.rand() < 0.3 else x.flat[0]
+        for view, np_view in VIEWS:
+            xv = np_view(x)
+            t = K.placeholder(shape=x.shape, dtype=dtype)
+            ax = axis % xv.ndim
+            fns = [K.sum(view(t), ax), K.prod(view(t), ax), K.any(view(t), ax), K.all(view(t), ax)]
+            refs = [xv.sum(ax, dtype='float64' if dtype.startswith('float') else 'int64'),
+                    xv.prod(ax, dtype='float64' if dtype.startswith('float') else 'int64'),
+                    xv.any(ax), xv.all(ax)]
+            if xv.shape[ax]:
+                fns += [K.max(view(t), ax), K.min(view(t), ax), K.argmax(view(t), ax), K.argmin(view(t), ax)]
+                refs += [xv.max(ax), xv.min(ax), xv.argmax(ax), xv.argmin(ax)]
+            with np.errstate(all='ignore'):
+                got = K.function([t], fns)([x])
+            for g, r in zip(got, refs):
+                if dtype.startswith('float'):
+                    np.testing.assert_allclose(g, r.astype(g.dtype), rtol=1e-6, atol=1e-6, equal_nan=True)
+                else:
+                    np.testing.assert_array_equal(g, r.astype(g.dtype))
+
+
+def test_column_sums_accumulate_float32_in_double():
+    """float32 sums over a leading axis (the bias gradient) and over the last axis are the
+    double sums rounded once: 10^5 rows of 0.1f would drift by about 1e-3 relative in float32."""
+    x = np.full((100000, 3), 0.1, dtype='float32')
+    x[::7, 1] = 1e4
+    want = x.astype(np.float64).sum(0).astype(np.float32)
+    t = K.placeholder(shape=(None, 3))
+    np.testing.assert_array_equal(K.function([t], [K.sum(t, 0)])([x])[0], want)
+    np.testing.assert_array_equal(K.function([t], [K.sum(K.transpose(t), 1)])([x])[0], want)
+
+
+def test_column_sums_equal_an_in_order_double_sum():
+    """Each output of a reduction over a leading axis sums its column in row order, in double,
+    so the result is exactly that of a row-by-row double accumulation."""
+    rng = np.random.RandomState(14)
+    x = (rng.standard_normal((257, 131)) * 10.0 ** rng.randint(-8, 8, (257, 131))).astype('float32')
+    acc = np.zeros(131)
+    for row in x.astype(np.float64):
+        acc += row
+    t = K.placeholder(shape=x.shape)
+    np.testing.assert_array_equal(K.function([t], [K.sum(t, 0)])([x])[0], acc.astype(np.float32))
+
+
+def test_reduce_kernel_same_bits_with_one_and_two_threads():
+    policy, threads = _core.parallel_policy(), _core.get_num_threads()
+    rng = np.random.RandomState(15)
+    x = rng.standard_normal((70, 65, 33)).astype('float32')
+    t = K.placeholder(shape=x.shape)
+    outs = []
+    try:
+        _core.set_parallel_policy(64, 64, policy[2])
+        for n in (1, 2):
+            _core.set_num_threads(n)
+            f = K.function([t], [K.sum(t, 0), K.sum(t, 1), K.sum(t, 2), K.max(t, 0), K.argmax(t, 1)])
+            outs.append([o.tobytes() for o in f([x])])
+    finally:
+        _core.set_parallel_policy(*policy)
+        _core.set_num_threads(threads)
+    assert outs[0] == outs[1]

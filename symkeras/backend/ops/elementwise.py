@@ -411,14 +411,14 @@ def binary(code, x, y):
     xn, yn = xt.node, yt.node
     identity = _RIGHT_IDENTITY.get(code)
     if identity is not None:
-        if _is_identity(yn, xn, identity):
+        if is_identity(yn, xn, identity):
             return Tensor(xn)
-        if code in ('ADD', 'MUL') and _is_identity(xn, yn, identity):
+        if code in ('ADD', 'MUL') and is_identity(xn, yn, identity):
             return Tensor(yn)
     return make(Binary(code), xt, yt)
 
 
-def _is_identity(c, other, value):
+def is_identity(c, other, value):
     """c is a constant equal to `value` everywhere, and broadcasting it leaves other's shape."""
     return (c.value is not None and c.ndim <= other.ndim and all(d == 1 for d in c.shape)
             and bool(np.all(c.value == value)))

@@ -1,6 +1,8 @@
 """Matrix products: MatMul (2-D) and BatchMatMul (3-D, batch axis first), both with transpose
-flags, lowered onto the `gemm` kernel (csrc/kernels/gemm.cpp); and the K functions built on
-them, dot (Theano's T.dot) and batch_dot (Keras 1.2.2's Theano batch_dot).
+flags, lowered onto the `gemm` kernel (csrc/kernels/gemm.cpp); MatMulEpilogue, a MatMul with
+the bias add and relu that follow it fused into the same gemm instruction (built only by graph
+rewrites); and the K functions built on them, dot (Theano's T.dot) and batch_dot (Keras
+1.2.2's Theano batch_dot).
 
 Gradients are products with transpose flags, so no transposed copy of an operand is ever made
 to differentiate. dot and batch_dot bring N-d operands to matrices with reshapes (free: they
@@ -78,16 +80,19 @@ class _Product(Op):
         return g
 
     def lower(self, ins, out, L):
-        a, b = ins
+        L.emit('gemm', [ins[0].buf, ins[1].buf, out.buf], self._gemm_ip(ins, out), [1.0, 0.0])
+
+    def _gemm_ip(self, ins, out):
+        """The gemm kernel's first 13 integer parameters for out = op(A) @ op(B)."""
+        a, b = ins[:2]
         m, k, _, n = self._mnk(a.shape, b.shape)
         batch = S.size(out.shape[:-2])
 
         def stride(x):
             return 0 if S.size(x.shape[:-2]) == 1 else x.shape[-1] * x.shape[-2]
 
-        L.emit('gemm', [a.buf, b.buf, out.buf],
-               [dtype_code(out.dtype), self.trans_a, self.trans_b, m, n, k,
-                a.shape[-1], b.shape[-1], n, batch, stride(a), stride(b), m * n], [1.0, 0.0])
+        return [dtype_code(out.dtype), self.trans_a, self.trans_b, m, n, k,
+                a.shape[-1], b.shape[-1], n, batch, stride(a), stride(b), m * n]
 
 
 class MatMul(_Product):
@@ -113,6 +118,53 @@ class BatchMatMul(_Product):
     def _unbatch(self, g, x):
         """The gradient of a broadcast operand is summed over the batch."""
         return unbroadcast(g, x)
+
+
+class MatMulEpilogue(_Product):
+    """act(op(A) @ op(B) + bias) for 2-D A and B, bias of shape (N,) added to every row (when
+    `bias`), act None or 'relu': one gemm instruction that adds the bias and applies relu to
+    each tile of the product before storing it. Made by graph rewrites (rewrite/fuse_gemm.py)
+    after differentiation, so it has no gradient. Inputs: (a, b), or (a, b, bias)."""
+    ACTS = {None: 0, 'relu': 1}     # the gemm kernel's activation codes
+
+    def __init__(self, trans_a=False, trans_b=False, bias=False, act=None):
+        super().__init__(trans_a, trans_b)
+        if act not in self.ACTS:
+            raise ValueError("MatMulEpilogue: act must be None or 'relu'; got %r" % (act,))
+        self.bias = bool(bias)
+        self.act = act
+
+    def infer(self, ins):
+        want = 3 if self.bias else 2
+        if len(ins) != want:
+            raise ShapeError('takes %d inputs (a, b%s); got %d'
+                             % (want, ', bias' if self.bias else '', len(ins)))
+        dtype, shape = super().infer(ins[:2])
+        if self.bias:
+            c = ins[2]
+            if c.ndim != 1 or not compatible_dim(c.shape[0], shape[1]):
+                raise ShapeError('bias must have shape (N,) = (%s,), N the columns of the product '
+                                 'of shape %s; got bias of shape %s'
+                                 % (shape[1], fmt_shape(shape), fmt_shape(c.shape)))
+            if c.dtype != dtype:
+                raise ShapeError('bias must have the operands\' dtype %s; got %s' % (dtype, c.dtype))
+        return dtype, shape
+
+    def ref(self, a, b, *bias):
+        out = super().ref(a, b)
+        if bias:
+            out = out + bias[0]
+        if self.act == 'relu':
+            out = np.maximum(out, 0)
+        return out.astype(a.dtype)
+
+    def grad(self, ins, out, g):
+        raise TypeError('K.gradients: MatMulEpilogue exists only after differentiation (made by '
+                        'graph rewrites); differentiate the MatMul, bias add and relu it replaces')
+
+    def lower(self, ins, out, L):
+        bufs = [i.buf for i in ins] + [out.buf]
+        L.emit('gemm', bufs, self._gemm_ip(ins, out) + [int(self.bias), self.ACTS[self.act]], [1.0, 0.0])
 
 
 # ----------------------------------------------------------------------------- layout helpers

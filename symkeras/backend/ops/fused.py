@@ -1,0 +1,180 @@
+"""FusedElementwise: a group of elementwise ops computed in one pass by the interpreter kernel
+fused_elementwise (csrc/kernels/fused.cpp, whose header is the bytecode contract). Built only by
+the rewrite pass rewrite/fuse_elementwise.py, after differentiation, so it has no gradient.
+
+The program is in SSA form, a tuple of instructions; value i is the result of instruction i
+and the last instruction's value is the output:
+    ('load', k)                  input k (of the op's dtype, or bool)
+    ('const', value, dtype)      a number of dtype (the op's dtype, or 'bool')
+    ('unary', code, a, params)   elementwise.Unary(code, params) of value a
+    ('binary', code, a, b)       elementwise.Binary(code)
+    ('select', c, a, b)          elementwise.Switch
+    ('cast', dtype, a)           elementwise.Cast to the op's dtype or to 'bool'
+Values are of the op's float dtype or bool; the kernel holds bools as 0/1 of the float type.
+The op's output has one dtype and the inputs' broadcast shape, padded with leading 1s to `rank`
+(constants folded into the program may have had more dimensions than any input).
+"""
+import numpy as np
+
+from ..graph import Op, ShapeError, fmt_shape
+from ..lower import dtype_code, opcodes
+from . import strides as S
+from .elementwise import Binary, Cast, Switch, Unary, broadcast_shape
+
+__all__ = ['FusedElementwise', 'registers']
+
+UNARY = opcodes('unary')
+BINARY = opcodes('binary')
+# csrc/kernels/fused.cpp: opcodes of the interpreter
+LOAD, CONST, STORE, SELECT, TOBOOL = range(5)
+UNARY_BASE, BINARY_BASE = 32, 64
+MAX_REGISTERS, MAX_INPUTS = 32, 64
+COSTLY = frozenset(('EXP', 'LOG', 'SIN', 'COS', 'TANH', 'SIGMOID', 'SOFTPLUS', 'EXPM1', 'POWC'))
+
+
+def operands(ins):
+    """The values an instruction reads."""
+    kind = ins[0]
+    if kind == 'unary':
+        return (ins[2],)
+    if kind == 'binary':
+        return ins[2:4]
+    if kind == 'select':
+        return ins[1:4]
+    if kind == 'cast':
+        return (ins[2],)
+    return ()
+
+
+def _is_alias(ins, dtype):
+    """A cast that changes nothing in the kernel: bool to float (0/1 already)."""
+    return ins[0] == 'cast' and ins[1] == dtype
+
+
+def registers(program, dtype):
+    """(register of each value, number of registers) by linear scan: a register is free again
+    after the last read of its value, and may be the destination of the instruction doing
+    that read (every op is elementwise)."""
+    rep = list(range(len(program)))   # the value whose register holds value i
+    for i, ins in enumerate(program):
+        if _is_alias(ins, dtype):
+            rep[i] = rep[ins[2]]
+    last = {}
+    for i, ins in enumerate(program):
+        for a in operands(ins):
+            last[rep[a]] = i
+    last[rep[len(program) - 1]] = len(program)     # the output is stored at the end
+    reg, free, count = {}, [], 0
+    for i, ins in enumerate(program):
+        if rep[i] != i:
+            continue
+        for a in set(rep[a] for a in operands(ins)):
+            if last[a] == i:
+                free.append(reg[a])
+        if free:
+            reg[i] = free.pop()
+        else:
+            reg[i] = count
+            count += 1
+        if i not in last:      # never read (cannot happen in a built program): free at once
+            free.append(reg[i])
+    return [reg[rep[i]] for i in range(len(program))], count
+
+
+class FusedElementwise(Op):
+    def __init__(self, program, dtype, rank):
+        self.program = tuple(program)
+        self.dtype = dtype
+        self.rank = rank
+
+    @property
+    def name(self):
+        return 'fused'
+
+    def infer(self, ins):
+        shape = ()
+        for k, x in enumerate(ins):
+            if x.dtype not in (self.dtype, 'bool'):
+                raise ShapeError('input %d has dtype %s; a fused %s program reads %s or bool'
+                                 % (k, x.dtype, self.dtype, self.dtype))
+            try:
+                shape = broadcast_shape(shape, x.shape)
+            except ShapeError:
+                raise ShapeError('input %d of shape %s does not broadcast with %s'
+                                 % (k, fmt_shape(x.shape), fmt_shape(shape))) from None
+        return self.dtype, (1,) * (self.rank - len(shape)) + tuple(shape)
+
+    def ref(self, *arrays):
+        """numpy run of the program: each instruction is its original op's reference."""
+        vals = []
+        for ins in self.program:
+            kind = ins[0]
+            if kind == 'load':
+                v = np.asarray(arrays[ins[1]])
+            elif kind == 'const':
+                v = np.asarray(ins[1], dtype=ins[2])
+            elif kind == 'unary':
+                v = Unary(ins[1], ins[3]).ref(vals[ins[2]])
+            elif kind == 'binary':
+                v = Binary(ins[1]).ref(vals[ins[2]], vals[ins[3]])
+            elif kind == 'select':
+                v = Switch().ref(*[vals[a] for a in ins[1:4]])
+            else:
+                v = Cast(ins[1]).ref(vals[ins[2]])
+            vals.append(v)
+        shape = self.infer([_Shape(np.asarray(a)) for a in arrays])[1]
+        return np.broadcast_to(vals[-1], shape).astype(self.dtype)
+
+    def grad(self, ins, out, g):
+        raise TypeError('K.gradients: a fused elementwise op exists only in rewritten programs, '
+                        'after differentiation; differentiate the graph before rewriting it')
+
+    def lower(self, ins, out, L):
+        shape = list(out.shape)
+        dims, strides = S.collapse(shape, *[S.broadcast_strides(x.shape, shape) for x in ins])
+        if not dims:    # a 0-d result: one element
+            dims, strides = [1], [[0] for _ in ins]
+        ip, fp = self.bytecode()
+        header = [dtype_code(self.dtype), len(ins), 1, self.n_registers, len(dims)] + dims
+        header += [int(x.dtype == 'bool') for x in ins]
+        for st in strides:
+            header += st
+        L.emit('fused_elementwise', [x.buf for x in ins] + [out.buf], header + ip, fp)
+
+    @property
+    def n_registers(self):
+        return registers(self.program, self.dtype)[1]
+
+    def bytecode(self):
+        """(ip from n_instr on, fp) of the program."""
+        reg, _ = registers(self.program, self.dtype)
+        code, fp = [], []
+        for i, ins in enumerate(self.program):
+            kind = ins[0]
+            r = [reg[a] for a in operands(ins)]
+            if kind == 'load':
+                code.append([LOAD, reg[i], ins[1], 0, 0])
+            elif kind == 'const':
+                code.append([CONST, reg[i], len(fp), 0, 0])
+                fp.append(float(ins[1]))
+            elif kind == 'unary':
+                code.append([UNARY_BASE + UNARY[ins[1]], reg[i], r[0], len(fp), 0])
+                fp.extend(ins[3])
+            elif kind == 'binary':
+                code.append([BINARY_BASE + BINARY[ins[1]], reg[i], r[0], r[1], 0])
+            elif kind == 'select':
+                code.append([SELECT, reg[i]] + r)
+            elif not _is_alias(ins, self.dtype):
+                code.append([TOBOOL, reg[i], r[0], 0, 0])
+        code.append([STORE, 0, reg[-1], 0, 0])
+        return [len(code)] + [x for c in code for x in c], fp
+
+    def __repr__(self):
+        return 'fused(%d ops, %s)' % (len(self.program), self.dtype)
+
+
+class _Shape:
+    """What infer reads of an array."""
+    def __init__(self, a):
+        self.dtype = 'bool' if a.dtype == np.bool_ else a.dtype.name
+        self.shape = a.shape
