@@ -1,6 +1,6 @@
 """K.gradients: symbolic reverse-mode differentiation. The result is an ordinary graph, so it
 can be compiled, rewritten and differentiated again like any other."""
-from .graph import Tensor, as_node, is_float
+from .graph import Tensor, as_node, current_label, is_float, layer_scope
 
 
 def gradients(loss, variables):
@@ -28,7 +28,8 @@ def gradients(loss, variables):
             continue
         g = _sum(gs)
         ins = [Tensor(i) for i in node.inputs]
-        in_grads = node.op.grad(ins, Tensor(node), g)
+        with layer_scope(_backward_label(node)):
+            in_grads = node.op.grad(ins, Tensor(node), g)
         for inp, gi in zip(node.inputs, in_grads):
             if gi is None or inp not in on_path or not is_float(inp.dtype):
                 continue
@@ -41,6 +42,16 @@ def gradients(loss, variables):
         gs = grads.get(t)
         out.append(_sum(gs) if gs and is_float(t.dtype) else zeros_like(v))
     return out[0] if single else out
+
+
+def _backward_label(node):
+    """The layer label of the nodes that differentiate `node`: its layer's, marked as the
+    backward pass, so errors and profiles of the gradient name the layer too (or the label in
+    force, for a node built outside any layer)."""
+    layer = node.prov[2] if node.prov else None
+    if layer is None:
+        return current_label()
+    return layer if layer.endswith(', backward') else layer + ', backward'
 
 
 def _sum(terms):

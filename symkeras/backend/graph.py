@@ -71,13 +71,18 @@ class layer_scope:
         _scope.label = self.prev
 
 
+def current_label():
+    """The label of the innermost layer_scope in force, or None."""
+    return getattr(_scope, 'label', None)
+
+
 def provenance():
     """(file, line, layer label) of the first stack frame outside the symkeras package."""
     f = sys._getframe(2)
     while f is not None and f.f_code.co_filename.startswith(_PKG_DIR):
         f = f.f_back
     where = (f.f_code.co_filename, f.f_lineno) if f is not None else ('?', 0)
-    return where + (getattr(_scope, 'label', None),)
+    return where + (current_label(),)
 
 
 def describe(prov):

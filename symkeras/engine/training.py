@@ -439,8 +439,9 @@ class Model(Container):
         self.metrics_tensors = []
         total_loss = None
         for i in range(nb_out):
-            output_loss = weighted_objective(self.loss_functions[i])(
-                self.targets[i], self.outputs[i], self.sample_weights[i], masks[i])
+            with K.layer_scope('loss of %s' % self.output_names[i]):
+                output_loss = weighted_objective(self.loss_functions[i])(
+                    self.targets[i], self.outputs[i], self.sample_weights[i], masks[i])
             if nb_out > 1:
                 self.metrics_tensors.append(output_loss)
                 self.metrics_names.append(self.output_names[i] + '_loss')
@@ -524,8 +525,9 @@ class Model(Container):
         inputs = self.inputs + self.targets + self.sample_weights
         phase = [K.learning_phase()] if self._uses_phase_input() else []
         outputs = [self.total_loss] + self.metrics_tensors
-        training_updates = self.optimizer.get_updates(self._collected_trainable_weights,
-                                                      self.constraints, self.total_loss)
+        with K.layer_scope('optimizer %s' % type(self.optimizer).__name__):
+            training_updates = self.optimizer.get_updates(self._collected_trainable_weights,
+                                                          self.constraints, self.total_loss)
         self.train_function = K.function(inputs + phase, outputs,
                                          updates=self.updates + training_updates,
                                          **self._function_kwargs)

@@ -161,3 +161,19 @@ def test_compiled_training_step():
     losses = [step([xv, yv])[0] for _ in range(200)]
     assert losses[-1] < 1e-6 * losses[0]
     np.testing.assert_allclose(K.get_value(w), true_w, atol=1e-3)
+
+
+def test_gradient_nodes_name_the_layer_they_differentiate():
+    """Nodes built by K.gradients carry their forward node's layer, marked backward; nodes of a
+    forward node outside any layer get the label in force (here the optimizer's)."""
+    from symkeras.backend.graph import toposort
+    x = K.placeholder(shape=(None, 3))
+    w = K.variable(np.ones((3, 2)))
+    with K.layer_scope('dense_9 (Dense)'):
+        y = K.dot(x, w)
+    loss = K.sum(y * y)
+    with K.layer_scope('optimizer SGD'):
+        g = K.gradients(loss, [w])[0]
+    labels = {n.prov[2] for n in toposort([g.node]) if n.prov is not None and n.inputs}
+    assert 'dense_9 (Dense), backward' in labels and 'optimizer SGD' in labels
+    assert labels <= {'dense_9 (Dense)', 'dense_9 (Dense), backward', 'optimizer SGD', None}

@@ -223,6 +223,26 @@ def test_compile_class_mode_warns_and_name_kwarg_passes():
     assert model.train_function.name == 'mine'
 
 
+def test_profile_names_the_layer_of_every_instruction():
+    """compile(profile=True): every instruction of the train step is labelled with the layer it
+    came from (forward or backward), the loss, or the optimizer."""
+    from symkeras.layers.core import Dense, Dropout
+    from symkeras.models import Sequential
+    model = Sequential([Dense(8, activation='relu', input_shape=(5,)), Dropout(0.5),
+                        Dense(3, activation='softmax')])
+    model.compile('rmsprop', 'categorical_crossentropy', profile=True)
+    x = np.random.RandomState(0).rand(16, 5).astype('float32')
+    model.fit(x, np.eye(3)[np.arange(16) % 3], batch_size=8, nb_epoch=1, verbose=0)
+    rows = model.model.train_function.profile_report().splitlines()
+    assert rows
+    labels = [re.search(r'\[layer ([^\]]*), at ', r).group(1) for r in rows]
+    assert {'dense_1 (Dense)', 'dropout_1 (Dropout)', 'dense_2 (Dense)',
+            'dense_1 (Dense), backward', 'dense_2 (Dense), backward',
+            'optimizer RMSprop'} <= set(labels)
+    assert all(lab.split(' (')[0] in ('dense_1', 'dense_2', 'dropout_1') or
+               lab.startswith(('loss of ', 'optimizer ')) for lab in labels)
+
+
 def test_functions_built_in_compile_with_phase_input():
     model = logreg(dropout=0.5)
     model.compile('sgd', 'mse')

@@ -1,6 +1,6 @@
 """The helpers every rewrite pass builds on: a bottom-up rebuild of the graph and the
 replacement of one node that keeps its provenance."""
-from ..graph import apply, toposort
+from ..graph import apply, layer_scope, toposort
 
 
 def transform(roots, visit, budget):
@@ -15,7 +15,8 @@ def transform(roots, visit, budget):
         out = None
         if visits < budget:
             visits += 1
-            out = visit(node, inputs)
+            with layer_scope(node.prov[2] if node.prov else None):   # new nodes: node's layer
+                out = visit(node, inputs)
         if out is None:
             out = node if inputs == node.inputs else rebuild(node, node.op, inputs)
         new[node] = out
