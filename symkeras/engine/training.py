@@ -504,19 +504,23 @@ class Model(Container):
         for i, output_metrics in enumerate(nested):
             y_true, y_pred = self.targets[i], self.outputs[i]
             for metric in output_metrics:
-                if metric in ('accuracy', 'acc'):
-                    fn = metrics_module.accuracy_for(self.internal_output_shapes[i],
-                                                     self.loss_functions[i])
-                    results = {'acc': fn(y_true, y_pred)}
-                else:
-                    fn = metrics_module.get(metric)
-                    results = fn(y_true, y_pred)
-                    if not isinstance(results, dict):
-                        results = {fn.__name__: results}
+                with K.layer_scope('metric %s of %s' % (getattr(metric, '__name__', metric),
+                                                        self.output_names[i])):
+                    results = self._metric_tensors(i, metric, y_true, y_pred)
                 for name, tensor in results.items():
                     self.metrics_names.append(
                         self.output_names[i] + '_' + name if prefix else name)
                     self.metrics_tensors.append(tensor)
+
+    def _metric_tensors(self, i, metric, y_true, y_pred):
+        """{name: tensor} of one metric of output i (accuracy chosen as Keras 1.2.2 does)."""
+        if metric in ('accuracy', 'acc'):
+            fn = metrics_module.accuracy_for(self.internal_output_shapes[i],
+                                             self.loss_functions[i])
+            return {'acc': fn(y_true, y_pred)}
+        fn = metrics_module.get(metric)
+        results = fn(y_true, y_pred)
+        return results if isinstance(results, dict) else {fn.__name__: results}
 
     def _uses_phase_input(self):
         return self.uses_learning_phase and not isinstance(K.learning_phase(), int)

@@ -228,19 +228,19 @@ def test_profile_names_the_layer_of_every_instruction():
     came from (forward or backward), the loss, or the optimizer."""
     from symkeras.layers.core import Dense, Dropout
     from symkeras.models import Sequential
-    model = Sequential([Dense(8, activation='relu', input_shape=(5,)), Dropout(0.5),
-                        Dense(3, activation='softmax')])
-    model.compile('rmsprop', 'categorical_crossentropy', profile=True)
+    model = Sequential([Dense(8, activation='relu', input_shape=(5,), name='hidden'),
+                        Dropout(0.5, name='drop'), Dense(3, activation='softmax', name='out')])
+    model.compile('rmsprop', 'categorical_crossentropy', metrics=['accuracy'], profile=True)
     x = np.random.RandomState(0).rand(16, 5).astype('float32')
     model.fit(x, np.eye(3)[np.arange(16) % 3], batch_size=8, nb_epoch=1, verbose=0)
     rows = model.model.train_function.profile_report().splitlines()
     assert rows
     labels = [re.search(r'\[layer ([^\]]*), at ', r).group(1) for r in rows]
-    assert {'dense_1 (Dense)', 'dropout_1 (Dropout)', 'dense_2 (Dense)',
-            'dense_1 (Dense), backward', 'dense_2 (Dense), backward',
+    assert {'hidden (Dense)', 'drop (Dropout)', 'out (Dense)', 'hidden (Dense), backward',
+            'out (Dense), backward', 'loss of out', 'metric accuracy of out',
             'optimizer RMSprop'} <= set(labels)
-    assert all(lab.split(' (')[0] in ('dense_1', 'dense_2', 'dropout_1') or
-               lab.startswith(('loss of ', 'optimizer ')) for lab in labels)
+    assert all(lab.split(' (')[0] in ('hidden', 'drop', 'out') or
+               lab.startswith(('loss of ', 'metric ', 'optimizer ')) for lab in labels)
 
 
 def test_functions_built_in_compile_with_phase_input():
