@@ -31,16 +31,21 @@
 //
 // Writing over an input (lower.py's in-place updates rely on this): output element i is
 // written after every read of the element of each contiguous input at flat index i, and no
-// other element of such an input is read after that. (Within a tile, loads come before the
-// ops that use them; the last op before the final STORE writes the output directly.)
+// other element of such an input is read after that, provided every STORE of the program
+// comes after its last op (ops/fused.py emits them so). (Within a tile, loads come before the
+// ops that use them; the last op writes the output of the final STORE directly when that
+// STORE is the only one of its register, and the other STOREs copy registers of the tile.)
 //
 // Execution: the flat index space is cut into tiles of 256 to 1024 elements whose registers
 // stay in L1 (32 KiB); the program runs once per tile, one dispatch per instruction per tile,
 // each a vectorised loop.
 // float32 exp, log, tanh and sigmoid use the branch-free polynomial versions below (within
 // a few ulp of the correctly rounded result), which vectorise; float64 uses libm. Tiles are
-// split across OpenMP threads above the ParallelPolicy thresholds (the costly one when the
-// program has a transcendental op).
+// split across OpenMP threads when the program's work passes the ParallelPolicy threshold of
+// cheap work: size times the program's cost, where an arithmetic instruction costs 1 and a
+// transcendental one as much as the policy's costly/cheap ratio (so a one-op program is
+// split exactly where the unfused kernel would be, and a long one, like an optimizer update,
+// earlier).
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -333,13 +338,19 @@ const T* load(const Program& p, const Input& in, int64_t start, int n, T* store)
     return store;
 }
 
-// The instruction whose value is the program's last STORE (its output, written there
-// directly instead of through a register), or -1.
+// The instruction whose value the program's last STORE stores, when it may write that output
+// directly instead of a register: the last instruction that is not a STORE, an op (not a
+// load) whose destination is the stored register, which no other STORE reads. Else -1.
 int64_t direct_store(const Program& p) {
-    if (p.n_instr < 2) return -1;
-    const int64_t* st = p.code + (p.n_instr - 1) * kInstrWidth;
-    const int64_t* prev = st - kInstrWidth;
-    return st[0] == F_STORE && prev[0] != F_LOAD && prev[0] != F_STORE && prev[1] == st[2] ? p.n_instr - 2 : -1;
+    const int64_t last = p.n_instr - 1;
+    if (last < 1 || p.code[last * kInstrWidth] != F_STORE) return -1;
+    const int64_t reg = p.code[last * kInstrWidth + 2];
+    int64_t k = last - 1;
+    for (; k >= 0 && p.code[k * kInstrWidth] == F_STORE; --k)
+        if (p.code[k * kInstrWidth + 2] == reg) return -1;
+    if (k < 0) return -1;
+    const int64_t* op = p.code + k * kInstrWidth;
+    return op[0] != F_LOAD && op[1] == reg ? k : -1;
 }
 
 template <class T>
@@ -349,8 +360,9 @@ void run_tile(const Program& p, void* const* outs, int64_t start, int n, T* stor
     for (int64_t k = 0; k < p.n_instr; ++k) {
         const int64_t* c = p.code + k * kInstrWidth;
         const int64_t op = c[0];
-        if (direct >= 0 && k == direct + 1) break;   // the last STORE: its value is in the output already
-        T* dst = k == direct ? static_cast<T*>(outs[c[kInstrWidth + 3]]) + start : store + c[1] * tile;
+        if (direct >= 0 && k == p.n_instr - 1) break;   // the last STORE: its value is in place
+        T* dst = k == direct ? static_cast<T*>(outs[p.code[(p.n_instr - 1) * kInstrWidth + 3]]) + start
+                             : store + c[1] * tile;
         switch (op) {
             case F_LOAD:
                 reg[c[1]] = load<T>(p, p.in[c[2]], start, n, dst);
@@ -383,15 +395,25 @@ void run_tile(const Program& p, void* const* outs, int64_t start, int n, T* stor
     }
 }
 
+// Whether the program's work pays for waking a second thread (see the header comment).
+inline bool parallel_program(const Program& p) {
+    const ParallelPolicy& pol = parallel_policy();
+    const int64_t transcendental = std::max<int64_t>(1, pol.cheap_elems / std::max<int64_t>(1, pol.costly_elems));
+    int64_t cost = 0;
+    for (int64_t k = 0; k < p.n_instr; ++k) {
+        const int64_t op = p.code[k * kInstrWidth];
+        if (op >= kUnaryBase || op == F_SELECT) cost += is_costly(op) ? transcendental : 1;  // not loads, stores
+    }
+    return p.size * std::max<int64_t>(cost, 1) > pol.cheap_elems;
+}
+
 template <class T>
 int run(const Program& p, void* const* outs) {
     constexpr int capacity = kStoreBytes / int(sizeof(T));
     const int tile = std::max(kMinTile, std::min(kMaxTile, capacity / std::max(p.n_regs, 1) / 16 * 16));
     const int64_t tiles = (p.size + tile - 1) / tile;
     const int64_t direct = direct_store(p);
-    bool costly = false;
-    for (int64_t k = 0; k < p.n_instr; ++k) costly = costly || is_costly(p.code[k * kInstrWidth]);
-    const bool par = costly ? parallel_costly(p.size) : parallel_cheap(p.size);
+    const bool par = parallel_program(p);
 #pragma omp parallel for if(par) schedule(static)
     for (int64_t t = 0; t < tiles; ++t) {
         alignas(64) T store[kMaxRegs * kMinTile];   // kMaxRegs registers of kMinTile, or fewer longer ones

@@ -350,3 +350,29 @@ def make(op, *inputs):
 
 def new_uid():
     return next(_uids)
+
+
+class Output(Op):
+    """Output `index` (>= 1) of a multi-output node (ops/fused.py's FusedElementwise): the
+    node's own value is its output 0, and a projection node Output(k) on it names output k, so
+    the rest of the graph reads each output as a node of its own. Every output has the dtype
+    and shape of output 0. The multi-output node's lowering writes the buffers of the
+    projections the program needs (lower.py), so a projection emits nothing itself and an
+    output no projection names is never stored. Projections are built by rewrites, after
+    differentiation, and are never folded (multi-output nodes are not either)."""
+
+    def __init__(self, index):
+        self.index = index
+
+    @property
+    def name(self):
+        return 'output%d' % self.index
+
+    def infer(self, ins):
+        return ins[0].dtype, ins[0].shape
+
+    def fold(self, ins):
+        return None
+
+    def ref(self, x):
+        raise TypeError('output %d of a multi-output node is computed with the node' % self.index)

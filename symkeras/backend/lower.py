@@ -13,6 +13,13 @@ For one set of input shapes (and learning-phase value) this module
      output is computed, so updates read the old value of every variable (Theano semantics).
      An update whose value can safely be computed straight into its variable needs no commit
      (see _Builder.plan_in_place).
+
+Multi-output nodes (a fused elementwise program computing an optimizer's new accumulator and
+new parameter in one pass): the node's value is its output 0; projection nodes graph.Output(k)
+name the others. A projection emits nothing: when its node is lowered, the buffers of the
+projections in the schedule are made and handed to the op (Lowering.outputs), which writes
+them with the same instruction, so an output that nothing needs is not stored. Each output is
+planned in place like any value node, with the step of the instruction that writes it.
 """
 import bisect
 import heapq
@@ -21,7 +28,8 @@ import math
 import numpy as np
 
 from .. import _core
-from .graph import DTYPE_CODES, FOLD_LIMIT, Constant, Placeholder, ShapeError, VariableLeaf, describe
+from .graph import (DTYPE_CODES, FOLD_LIMIT, Constant, Output, Placeholder, ShapeError, VariableLeaf,
+                    describe)
 
 KERNEL_NAMES = _core.kernel_names()
 KernelError = _core.KernelError     # (message, instruction index) from a failing kernel
@@ -63,6 +71,7 @@ class Lowering:
         self.code = []          # (kernel, bufs, ip, fp, callback, node)
         self.node = None        # the node being lowered (for provenance)
         self.temps = []         # buffers made by temp() while lowering self.node
+        self.outputs = {}       # {k: Meta} of the needed outputs k >= 1 of self.node (graph.Output)
 
     def new_buffer(self, kind, index, nbytes):
         self.buffers.append([kind, index, nbytes])
@@ -156,6 +165,7 @@ def build_program(order, metas, input_nodes, output_nodes, updates):
     b.bind_inputs(input_nodes)
     roots = [metas[n] for n in output_nodes] + [metas[v] for _, v in updates]
     schedule = needed_nodes(order, metas, roots)
+    b.find_projections(schedule)
     b.find_last_uses(schedule, output_nodes, updates)
     b.plan_in_place(schedule, output_nodes, updates)
     end = b.lower_schedule(schedule)
@@ -176,6 +186,18 @@ class _Builder:
         self.written = set()   # (variable node, value node) of the updates computed in place
         self.last_use = {}  # id(root Meta) -> last step reading its buffer (inf: after the schedule)
         self.last_var_use = {}   # id(variable storage) -> the same, over every alias of it
+        self.projections = {}    # multi-output node -> {k: Meta of its scheduled Output(k)}
+        self.writer = {}         # node -> the node whose instructions write its value (itself,
+                                 # or a projection's multi-output node)
+
+    def find_projections(self, schedule):
+        """The scheduled projections of each multi-output node, and the writer of each node."""
+        for node in schedule:
+            self.writer[node] = node
+            if isinstance(node.op, Output):
+                source = node.inputs[0]
+                self.projections.setdefault(source, {})[node.op.index] = self.metas[node]
+                self.writer[node] = source
 
     def buffer_of(self, m):
         """The buffer of a Meta: already placed, or a constant or variable placed now."""
@@ -210,9 +232,10 @@ class _Builder:
     def find_last_uses(self, schedule, output_nodes, updates):
         """The last step at which each buffer is read, by buffer owner (root Meta) and by
         variable storage: by the nodes of the schedule (an alias reads nothing itself: its
-        readers read its source), or after it (math.inf) by the outputs and update values."""
+        readers read its source; a projection is written by its node), or after it (math.inf)
+        by the outputs and update values."""
         for t, node in enumerate(schedule):
-            if not node.op.alias:
+            if not node.op.alias and not isinstance(node.op, Output):
                 for i in node.inputs:
                     self._used(self.metas[i], t)
         for node in list(output_nodes) + [v for _, v in updates]:
@@ -229,10 +252,12 @@ class _Builder:
         Every output and update must see old values, so the value node of variable v qualifies
         only if it is the last reader of v's old value: no node scheduled after it reads v
         (through any alias), no output is v and no update's value is v (those are read after
-        every node). The schedule is not reordered. Further, v is updated once, the value node
-        computes a fresh buffer (not an alias), is no output and the value of no other update,
-        and has v's shape and dtype. Whether the value node's own instructions may overwrite v
-        while reading it is checked once they are emitted (_writes_after_reading)."""
+        every node); for an output of a multi-output node, "it" is that node, which writes
+        every output in one instruction. The schedule is not reordered. Further, v is updated
+        once, the value node computes a fresh buffer (not an alias), is no output and the value
+        of no other update, and has v's shape and dtype. Whether the value node's own
+        instructions may overwrite v while reading it is checked once they are emitted
+        (_writes_after_reading)."""
         step = {node: t for t, node in enumerate(schedule)}
         var_count, val_count = {}, {}
         for var_node, val_node in updates:
@@ -246,14 +271,15 @@ class _Builder:
             if (m.node in step and not m.node.op.alias and var_count[s] == 1
                     and val_count[id(m)] == 1 and id(m) not in outputs
                     and m.shape == vm.shape and m.dtype == vm.dtype
-                    and self.last_var_use.get(s, -1) <= step[m.node]):
+                    and self.last_var_use.get(s, -1) <= step[self.writer[m.node]]):
                 self.in_place[m.node] = (var_node, val_node)
 
-    def _writes_after_reading(self, code, out, var_slot):
+    def _writes_after_reading(self, code, out, var_slot, n_out):
         """True if the instructions `code` of one node may write their result into the buffer
         `out` when `out` is the memory of the variable in slot var_slot: they do not read that
-        variable at all, or they are one elementwise instruction that reads it at the index
-        of the element it writes (see _ELEMENTWISE)."""
+        variable at all, or they are one elementwise instruction, whose last n_out buffers are
+        its outputs, out among them, that reads it at the index of the element it writes (see
+        _ELEMENTWISE)."""
         buffers = self.L.buffers
         reads = [(c, k) for c in code for k, b in enumerate(c[1])
                  if b != out and buffers[b][0] == VAR and buffers[b][1] == var_slot]
@@ -262,11 +288,12 @@ class _Builder:
         if len(code) != 1:
             return False
         kernel, bufs, ip, _, fn, _ = code[0]
-        if fn is not None or bufs[-1] != out or out in bufs[:-1]:
+        n_in = len(bufs) - n_out
+        if fn is not None or out not in bufs[n_in:] or out in bufs[:n_in]:
             return False
         same_index = _ELEMENTWISE.get(KERNEL_NAMES[kernel])
         return same_index is not None and all(
-            buffers[bufs[k]][2] == buffers[out][2] and same_index(ip, k) for _, k in reads)
+            k < n_in and buffers[bufs[k]][2] == buffers[out][2] and same_index(ip, k) for _, k in reads)
 
     def read(self, b, t):
         if b in self.times:
@@ -291,24 +318,32 @@ class _Builder:
             if node.op.alias:
                 m.buf = in_bufs[0]
                 continue
-            m.buf = L.new_buffer(ARENA, None, m.nbytes)
-            self.times[m.buf] = (t, t)
+            if isinstance(node.op, Output):     # written by its node, lowered before it
+                continue
+            outs = [m] + [p for _, p in sorted(self.projections.get(node, {}).items())]
+            for o in outs:
+                o.buf = L.new_buffer(ARENA, None, o.nbytes)
+                self.times[o.buf] = (t, t)
             L.node, L.temps, first = node, [], len(L.code)
+            L.outputs = self.projections.get(node, {})
             node.op.lower(ins, m, L)
             for b in L.temps:
                 self.times[b] = (t, t)
-            if node not in self.in_place or not self.write_in_place(node, m, L.code[first:]):
-                self.reuse_dying_input(node, m, t, L.code[first:])
-        L.node = None
+            code = L.code[first:]
+            placed = [self.write_in_place(o, code, len(outs)) for o in outs if o.node in self.in_place]
+            if len(outs) == 1 and not any(placed):
+                self.reuse_dying_input(node, m, t, code)
+        L.node, L.outputs = None, {}
         return len(schedule)
 
-    def write_in_place(self, node, m, code):
-        """Turn the fresh output buffer of a planned value node into its variable's memory when
-        its instructions allow it; the update then needs no commit."""
-        var_node, val_node = self.in_place[node]
+    def write_in_place(self, m, code, n_out):
+        """Turn the fresh buffer of a planned value node (Meta m), one of the n_out outputs of
+        `code`, into its variable's memory when the instructions allow it; the update then needs
+        no commit."""
+        var_node, val_node = self.in_place[m.node]
         var_buf = self.buffer_of(self.metas[var_node])
         slot = self.L.buffers[var_buf][1]
-        if self._writes_after_reading(code, m.buf, slot):
+        if self._writes_after_reading(code, m.buf, slot, n_out):
             self.L.buffers[m.buf][0:2] = [VAR, slot]
             del self.times[m.buf]
             self.written.add((var_node, val_node))
@@ -417,18 +452,22 @@ def _fused_same_index(ip, k):
     n_instr, instr[n_instr * 5]], an instruction being [op, dst, a, b, c] (csrc/kernels/fused.cpp).
     The program runs tile by tile; its ops are elementwise and may write a register they read
     (the kernel's contract), and a contiguous input's register points into the input itself.
-    So: one output, stored by the last instruction (after every load of the tile), from a
-    register computed by an op (storing a loaded register would copy the input onto itself)."""
+    So: the n_out STOREs, one per output, are the last instructions (after every load and op
+    of the tile), each of a register computed by an op (storing a loaded register would copy
+    the input onto itself), and input k is read at the output's index."""
     n_in, n_out, nd = ip[1], ip[2], ip[4]
     strides_at = 5 + nd + n_in
     code = ip[strides_at + n_in * nd + 1:]
     instrs = [code[i:i + 5] for i in range(0, len(code), 5)]
-    if n_out != 1 or not instrs or [c[0] for c in instrs].count(_FUSED_STORE) != 1:
+    body, stores = instrs[:len(instrs) - n_out], instrs[len(instrs) - n_out:]
+    if (not body or any(c[0] == _FUSED_STORE for c in body)
+            or sorted(c[3] for c in stores if c[0] == _FUSED_STORE) != list(range(n_out))):
         return False
-    store = instrs[-1]
-    writer = next((c for c in reversed(instrs[:-1]) if c[1] == store[2]), None)
-    return (store[0] == _FUSED_STORE and writer is not None and writer[0] != _FUSED_LOAD
-            and _contiguous(ip[5:5 + nd], ip[strides_at + k * nd:strides_at + (k + 1) * nd]))
+    for store in stores:
+        writer = next((c for c in reversed(body) if c[1] == store[2]), None)
+        if writer is None or writer[0] == _FUSED_LOAD:
+            return False
+    return _contiguous(ip[5:5 + nd], ip[strides_at + k * nd:strides_at + (k + 1) * nd])
 
 
 _FUSED_LOAD, _FUSED_STORE = 0, 2
@@ -441,10 +480,11 @@ _FUSED_LOAD, _FUSED_STORE = 0, 2
 # loops y[i] = f(x[i])), binary and switch (loops over lines of the broadcast shape, z[i] =
 # f(x[i], y[i]) through element strides; in place only when the variable's strides are the
 # output's, i.e. not broadcast, transposed or reversed), fused_elementwise (tiles: all loads
-# of a tile, then the store). The caller also requires the input and the output to have the
-# same size in bytes (so the same element size: no widening casts). Anything else
-# (gemm, reductions, softmax, copies, gathers...) may read other elements after writing, so
-# a value node that reads its own variable through such a kernel gets a commit instead.
+# and ops of a tile, then the stores of its outputs). The caller also requires the input
+# and the output to have the same size in bytes (so the same element size: no widening
+# casts). Anything else (gemm, reductions, softmax, copies, gathers...) may read other
+# elements after writing, so a value node that reads its own variable through such a kernel
+# gets a commit instead.
 _ELEMENTWISE = {
     'unary': lambda ip, k: True,
     'cast': lambda ip, k: True,

@@ -1,13 +1,15 @@
 """The fused_elementwise interpreter kernel (csrc/kernels/fused.cpp) through FusedElementwise
 (ops/fused.py): every opcode against the numpy interpretation of the same program, dtypes,
 broadcasting, sizes 0/1/odd and above a tile, the OpenMP path, and float32 exp/log/tanh/
-sigmoid within a few ulp of the correctly rounded result over their whole range."""
+sigmoid within a few ulp of the correctly rounded result over their whole range; programs
+with several outputs, of which only the needed ones are stored."""
 import numpy as np
 import pytest
 
 import symkeras.backend as K
 from symkeras import _core
-from symkeras.backend.graph import ShapeError, make
+from symkeras.backend import lower
+from symkeras.backend.graph import Output, ShapeError, Tensor, apply, as_node, make
 from symkeras.backend.lower import opcodes
 from symkeras.backend.ops.elementwise import Binary
 from symkeras.backend.ops.fused import FusedElementwise
@@ -189,3 +191,55 @@ def test_infer_rejects_bad_inputs():
         make(op, K.placeholder(shape=(3,)), K.placeholder(shape=(3,), dtype='int32'))
     with pytest.raises(ShapeError, match=r'input 1 of shape \(4,\) does not broadcast with \(3,\)'):
         make(op, K.placeholder(shape=(3,)), K.placeholder(shape=(4,)))
+
+
+def _emitted_headers(monkeypatch):
+    """The ip of every fused_elementwise instruction emitted from now on."""
+    headers = []
+    emit = lower.Lowering.emit
+
+    def spy(self, kernel, bufs, ip=(), fp=()):
+        if kernel == 'fused_elementwise':
+            headers.append(list(ip))
+        emit(self, kernel, bufs, ip, fp)
+
+    monkeypatch.setattr(lower.Lowering, 'emit', spy)
+    return headers
+
+
+@pytest.mark.parametrize('dtype', ['float32', 'float64'])
+@pytest.mark.parametrize('shape', [(0, 3), (1,), (7, 5), (3, 700)])
+def test_several_outputs(dtype, shape, monkeypatch):
+    """Output 0 is the last value, outputs 1 and 2 earlier ones (one of them a bool cast to
+    float); each matches the program's numpy run. Only the outputs read are stored: without
+    its projection, output 1 is not in the instruction."""
+    rng = np.random.RandomState(6)
+    x, y = rng.uniform(-2, 2, shape).astype(dtype), rng.uniform(-2, 2, shape[-1:]).astype(dtype)
+    program = (('load', 0), ('load', 1), ('binary', 'MUL', 0, 1), ('unary', 'TANH', 2, ()),
+               ('binary', 'GT', 3, 0), ('cast', dtype, 4), ('binary', 'ADD', 3, 5),
+               ('binary', 'SUB', 6, 2))
+    op = FusedElementwise(program, dtype, len(shape), outputs=(3, 5))
+    px, py = K.placeholder(shape=shape, dtype=dtype), K.placeholder(shape=shape[-1:], dtype=dtype)
+    node = apply(op, as_node(px), as_node(py))
+    outs = [Tensor(node), Tensor(apply(Output(1), node)), Tensor(apply(Output(2), node))]
+    want = op.evaluate(x, y)
+    headers = _emitted_headers(monkeypatch)
+    for got, w in zip(K.function([px, py], outs, optimize=False)([x, y]), want):
+        check(got, w, dtype)
+    (last,) = K.function([px, py], [outs[0], outs[2]], optimize=False)([x, y])[1:]
+    check(last, want[2], dtype)
+    assert [h[2] for h in headers] == [3, 2]       # n_out: all three, then outputs 0 and 2
+
+
+def test_several_outputs_are_never_folded():
+    """Constant inputs: a single-output program folds; one with projections is computed."""
+    c = as_node(np.arange(4.0, dtype='float32'))
+    program = (('load', 0), ('unary', 'EXP', 0, ()), ('binary', 'MUL', 1, 0))
+    assert apply(FusedElementwise(program, 'float32', 1), c).value is not None
+    node = apply(FusedElementwise(program, 'float32', 1, outputs=(1,)), c)
+    second = apply(Output(1), node)
+    assert node.value is None and second.value is None
+    got = K.function([], [Tensor(node), Tensor(second)])([])
+    a = np.arange(4.0, dtype='float32')
+    np.testing.assert_allclose(got[0], np.exp(a) * a, rtol=1e-6)
+    np.testing.assert_allclose(got[1], np.exp(a), rtol=1e-6)

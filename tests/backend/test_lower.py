@@ -1,5 +1,7 @@
 """The lowering's arena plan: buffers alive at the same time never share memory, and a large
-random graph whose intermediates reuse arena memory still computes numpy's values."""
+random graph whose intermediates reuse arena memory still computes numpy's values. Updates see
+old values (Theano semantics), also when one fused instruction with several outputs writes
+several variables in place."""
 import numpy as np
 import pytest
 
@@ -254,6 +256,14 @@ def test_same_index_rules_of_the_elementwise_kernels():
     assert not same['fused_elementwise'](fused([4, 1], load + store + add), 0)
     assert not same['fused_elementwise'](fused([4, 1], load + add + store, n_out=2), 0)
     assert not same['fused_elementwise'](fused([4, 1], load + [2, 0, 0, 0, 0]), 0)   # stores the load
+    # several outputs: every STORE after the last op, one per output, none of a loaded register
+    add2, store1 = [98, 0, 1, 0, 0], [2, 0, 0, 1, 0]
+    assert same['fused_elementwise'](fused([4, 1], load + add + add2 + store1 + store, n_out=2), 0)
+    assert same['fused_elementwise'](fused([4, 1], load + add + add2 + store + store1, n_out=2), 0)
+    assert not same['fused_elementwise'](fused([1, 3], load + add + add2 + store1 + store, n_out=2), 0)
+    assert not same['fused_elementwise'](fused([4, 1], load + add + store1 + add2 + store, n_out=2), 0)
+    assert not same['fused_elementwise'](fused([4, 1], load + add + add2 + store + store, n_out=2), 0)
+    assert not same['fused_elementwise'](fused([4, 1], load + add + [2, 0, 0, 1, 0] + store, n_out=2), 0)
 
 
 def test_elementwise_chain_works_in_one_buffer():
@@ -284,3 +294,63 @@ def test_elementwise_chain_works_in_one_buffer():
     out, k = g([a])
     np.testing.assert_allclose(out, want + e, rtol=1e-5)
     np.testing.assert_allclose(k, e.reshape(1000, 8), rtol=1e-5)
+
+
+def fused_instructions(f):
+    (program, nodes), = f._cache.values()
+    return [n.op for k, n in zip(program.kernels, nodes) if lower.KERNEL_NAMES[k] == 'fused_elementwise']
+
+
+def test_chained_updates_in_one_instruction_see_old_values():
+    """Each new value reads the previous ones and the old variables: the three updates are
+    one fused instruction with three outputs, each written into its variable, every one
+    computed from old values (the rotation reads a, b and c after writing none of them)."""
+    rng = np.random.RandomState(3)
+    init = [rng.uniform(0.5, 1.5, (6, 7)) for _ in range(3)]
+    x = K.placeholder(shape=(6, 7))
+    xv = rng.uniform(-1, 1, (6, 7))
+    results = []
+    for optimize in (True, False):
+        a, b, c = [K.variable(v) for v in init]
+        a2 = b + c * x
+        b2 = a2 * c + a
+        c2 = b2 - a2 * a
+        f = K.function([x], [], updates=[(a, a2), (b, b2), (c, c2)], optimize=optimize)
+        for _ in range(3):
+            f([xv])
+        results.append([K.get_value(v) for v in (a, b, c)])
+        if optimize:
+            ops = fused_instructions(f)
+            assert len(ops) == 1 and len(ops[0].outputs) == 2 and commits(f) == 0
+    av, bv, cv = init
+    for _ in range(3):
+        a2 = bv + cv * xv
+        b2 = a2 * cv + av
+        av, bv, cv = a2, b2, b2 - a2 * av
+    for got in results:
+        for g, w in zip(got, (av, bv, cv)):
+            np.testing.assert_allclose(g, w, rtol=1e-4, atol=1e-5)    # float32, three steps
+
+
+def test_outputs_reading_variables_of_a_multi_output_update():
+    """Outputs read the old values of the variables that one instruction updates, one of them
+    after it (a product of the old a and the new b): a's new value, an output of the
+    instruction, is committed; b's is written in place. Swapping-style updates (each new value
+    reads the other's old value) stay right."""
+    rng = np.random.RandomState(4)
+    av, bv = rng.rand(5, 3), rng.rand(5, 3)
+    a, b = K.variable(av), K.variable(bv)
+    a2 = a * 0.5 + b
+    b2 = a2 * b - a
+    late = K.dot(K.transpose(a), b2)     # runs after the instruction, reads a's old value
+    f = K.function([], [K.sum(K.dot(a, K.transpose(b))), late], updates=[(a, a2), (b, b2)])
+    for _ in range(3):
+        s, lv = f([])
+        np.testing.assert_allclose(s, (av @ bv.T).sum(), rtol=1e-5)
+        new_a = av * 0.5 + bv
+        new_b = new_a * bv - av
+        np.testing.assert_allclose(lv, av.T @ new_b, rtol=1e-5, atol=1e-6)
+        av, bv = new_a, new_b
+        np.testing.assert_allclose(K.get_value(a), av, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(K.get_value(b), bv, rtol=1e-5, atol=1e-6)
+    assert len(fused_instructions(f)) == 1 and commits(f) == 1

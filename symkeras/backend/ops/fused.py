@@ -3,7 +3,7 @@ fused_elementwise (csrc/kernels/fused.cpp, whose header is the bytecode contract
 the rewrite pass rewrite/fuse_elementwise.py, after differentiation, so it has no gradient.
 
 The program is in SSA form, a tuple of instructions; value i is the result of instruction i
-and the last instruction's value is the output:
+and the last instruction's value is the output (output 0, the node's own value):
     ('load', k)                  input k (of the op's dtype, or bool)
     ('const', value, dtype)      a number of dtype (the op's dtype, or 'bool')
     ('unary', code, a, params)   elementwise.Unary(code, params) of value a
@@ -13,6 +13,15 @@ and the last instruction's value is the output:
 Values are of the op's float dtype or bool; the kernel holds bools as 0/1 of the float type.
 The op's output has one dtype and the inputs' broadcast shape, padded with leading 1s to `rank`
 (constants folded into the program may have had more dimensions than any input).
+
+Several outputs: `outputs` lists further values of the program (of the op's dtype) that are
+needed outside it, e.g. an optimizer's new accumulator, which is both an update value and read
+by the new parameter. Value outputs[k - 1] is output k, read by the graph through the
+projection node graph.Output(k) on this node. When the node is lowered, L.outputs holds the
+Metas of the projections the program needs ({k: Meta}, buffers already made); only those are
+stored, so an output nobody reads costs nothing. The kernel's buffers are the inputs, output
+0, then the needed outputs in order of k; every STORE comes after the last op of the program
+(so a tile is read entirely before any output of it is written: lower.py's in-place rules).
 """
 import numpy as np
 
@@ -51,10 +60,11 @@ def _is_alias(ins, dtype):
     return ins[0] == 'cast' and ins[1] == dtype
 
 
-def registers(program, dtype):
+def registers(program, dtype, stored=()):
     """(register of each value, number of registers) by linear scan: a register is free again
     after the last read of its value, and may be the destination of the instruction doing
-    that read (every op is elementwise)."""
+    that read (every op is elementwise). The last value and the values `stored` are stored at
+    the end, so they stay live to the end."""
     rep = list(range(len(program)))   # the value whose register holds value i
     for i, ins in enumerate(program):
         if _is_alias(ins, dtype):
@@ -63,7 +73,8 @@ def registers(program, dtype):
     for i, ins in enumerate(program):
         for a in operands(ins):
             last[rep[a]] = i
-    last[rep[len(program) - 1]] = len(program)     # the output is stored at the end
+    for v in (len(program) - 1,) + tuple(stored):     # the outputs are stored at the end
+        last[rep[v]] = len(program)
     reg, free, count = {}, [], 0
     for i, ins in enumerate(program):
         if rep[i] != i:
@@ -82,10 +93,11 @@ def registers(program, dtype):
 
 
 class FusedElementwise(Op):
-    def __init__(self, program, dtype, rank):
+    def __init__(self, program, dtype, rank, outputs=()):
         self.program = tuple(program)
         self.dtype = dtype
         self.rank = rank
+        self.outputs = tuple(outputs)
 
     @property
     def name(self):
@@ -104,8 +116,16 @@ class FusedElementwise(Op):
                                  % (k, fmt_shape(x.shape), fmt_shape(shape))) from None
         return self.dtype, (1,) * (self.rank - len(shape)) + tuple(shape)
 
+    def fold(self, ins):
+        """A program with several outputs is never folded: its projections could not be."""
+        return None if self.outputs else super().fold(ins)
+
     def ref(self, *arrays):
-        """numpy run of the program: each instruction is its original op's reference."""
+        return self.evaluate(*arrays)[0]
+
+    def evaluate(self, *arrays):
+        """numpy run of the program: each instruction is its original op's reference. Returns
+        every output (0, then those of `outputs`)."""
         vals = []
         for ins in self.program:
             kind = ins[0]
@@ -123,7 +143,8 @@ class FusedElementwise(Op):
                 v = Cast(ins[1]).ref(vals[ins[2]])
             vals.append(v)
         shape = self.infer([_Shape(np.asarray(a)) for a in arrays])[1]
-        return np.broadcast_to(vals[-1], shape).astype(self.dtype)
+        return [np.broadcast_to(vals[v], shape).astype(self.dtype)
+                for v in (len(vals) - 1,) + self.outputs]
 
     def grad(self, ins, out, g):
         raise TypeError('K.gradients: a fused elementwise op exists only in rewritten programs, '
@@ -134,20 +155,22 @@ class FusedElementwise(Op):
         dims, strides = S.collapse(shape, *[S.broadcast_strides(x.shape, shape) for x in ins])
         if not dims:    # a 0-d result: one element
             dims, strides = [1], [[0] for _ in ins]
-        ip, fp = self.bytecode()
-        header = [dtype_code(self.dtype), len(ins), 1, self.n_registers, len(dims)] + dims
+        needed = sorted(L.outputs)
+        stored = [self.outputs[k - 1] for k in needed]
+        ip, fp = self.bytecode(stored)
+        header = [dtype_code(self.dtype), len(ins), 1 + len(stored),
+                  registers(self.program, self.dtype, stored)[1], len(dims)] + dims
         header += [int(x.dtype == 'bool') for x in ins]
         for st in strides:
             header += st
-        L.emit('fused_elementwise', [x.buf for x in ins] + [out.buf], header + ip, fp)
+        outs = [out.buf] + [L.outputs[k].buf for k in needed]
+        L.emit('fused_elementwise', [x.buf for x in ins] + outs, header + ip, fp)
 
-    @property
-    def n_registers(self):
-        return registers(self.program, self.dtype)[1]
-
-    def bytecode(self):
-        """(ip from n_instr on, fp) of the program."""
-        reg, _ = registers(self.program, self.dtype)
+    def bytecode(self, stored=()):
+        """(ip from n_instr on, fp) of the program storing output 0 and then the values
+        `stored` as outputs 1, 2, ...; the STOREs come last, output 0's very last (the kernel
+        computes it straight into its output)."""
+        reg, _ = registers(self.program, self.dtype, stored)
         code, fp = [], []
         for i, ins in enumerate(self.program):
             kind = ins[0]
@@ -166,11 +189,14 @@ class FusedElementwise(Op):
                 code.append([SELECT, reg[i]] + r)
             elif not _is_alias(ins, self.dtype):
                 code.append([TOBOOL, reg[i], r[0], 0, 0])
+        for j, v in enumerate(stored):
+            code.append([STORE, 0, reg[v], 1 + j, 0])
         code.append([STORE, 0, reg[-1], 0, 0])
         return [len(code)] + [x for c in code for x in c], fp
 
     def __repr__(self):
-        return 'fused(%d ops, %s)' % (len(self.program), self.dtype)
+        more = ', %d outputs' % (1 + len(self.outputs)) if self.outputs else ''
+        return 'fused(%d ops, %s%s)' % (len(self.program), self.dtype, more)
 
 
 class _Shape:

@@ -2,20 +2,24 @@
 FusedElementwise node each (ops/fused.py): one pass over memory instead of one per op.
 
 Groups are found from the roots down. A node joins the group of its consumers when every one
-of them is in that one group, it is not a root, it has the group's shape (a smaller value,
-e.g. a scalar hyper-parameter expression, is computed once on its own rather than once per
-element) and its dtype and its inputs' dtypes are the group's float dtype or bool. Anything
+of them is in that one group, it has the group's shape (a smaller value, e.g. a scalar
+hyper-parameter expression, is computed once on its own rather than once per element) and
+its dtype and its inputs' dtypes are the group's float dtype or bool. Anything
 else starts its own group (when it is a float elementwise op) or is read by the groups that
 use it. So every node is computed in exactly one place: no work is repeated, no value
 is recomputed. Groups of two or more ops are replaced; the rest stay as they are.
 (Shapes are compared as built: a dimension None in both may still differ at run time; the
 program then computes that member per output element, which gives the same values.)
 
-Nodes have one output, so an optimizer update that writes two values (the new accumulator
-and the new parameter) becomes two fused programs: the accumulator's, and the parameter's,
-which reads the new accumulator.
+A root (an output or an update value) joins its consumers' group too, when it is of the
+group's float dtype and its shape is static (so that it is the program's shape at run time,
+too): it becomes a further output of the program (FusedElementwise.outputs), and the new
+root is the projection graph.Output(k) of the fused node. So an optimizer update that writes
+two values, the new accumulator and the new parameter that reads it, is one program with two
+outputs: one pass over the parameter, the accumulator and the gradient. No cycle can appear:
+the root's consumers are all in the group, so nothing outside the group reads it.
 """
-from ..graph import toposort
+from ..graph import Output, toposort
 from ..ops.broadcast import Shape
 from ..ops.elementwise import Binary, Cast, Switch, Unary
 from ..ops.fused import MAX_INPUTS, MAX_REGISTERS, FusedElementwise, registers
@@ -31,7 +35,9 @@ FLOATS = ('float32', 'float64')
 
 def run(roots, budget):
     groups = find_groups(roots)
+    root_set = set(roots)
     new_of = {}      # old node -> its rebuilt version, as transform makes them
+    projection = {}  # root that became output k >= 1 of a fused node -> Output(k) of that node
 
     def visit(node, inputs):
         for old, new in zip(node.inputs, inputs):
@@ -39,9 +45,15 @@ def run(roots, budget):
         members = groups.get(node)
         if members is None or len(members) < 2:
             return None
-        return fuse(node, members, new_of)
+        outputs = [m for m in members[:-1] if m in root_set]
+        fused = fuse(node, members, outputs, new_of)
+        if fused is not None:
+            for k, m in enumerate(outputs, 1):
+                projection[m] = rebuild(m, Output(k), [fused])
+        return fused
 
-    return transform(roots, visit, budget)[0]
+    new_roots = transform(roots, visit, budget)[0]
+    return [projection.get(old, new) for old, new in zip(roots, new_roots)]
 
 
 def find_groups(roots):
@@ -59,9 +71,10 @@ def find_groups(roots):
         if not isinstance(node.op, ELEMENTWISE):
             continue
         owners = {group_of.get(c) for c in consumers[node]}
-        if node not in root_set and len(owners) == 1:
+        if len(owners) == 1:
             g = owners.pop()
-            if g is not None and node.shape == g.shape and _fits(node, g.dtype):
+            if (g is not None and node.shape == g.shape and _fits(node, g.dtype)
+                    and (node not in root_set or _may_be_output(node, g))):
                 group_of[node] = g
                 continue
         if node.dtype in FLOATS and _fits(node, node.dtype):
@@ -74,6 +87,12 @@ def find_groups(roots):
     return groups
 
 
+def _may_be_output(node, group):
+    """A root may be a further output of the group's program: of its float dtype (the kernel
+    stores that), of a static shape (equal to the group's, so equal at run time too)."""
+    return node.dtype == group.dtype and None not in node.shape
+
+
 def _fits(node, dtype):
     """The node can be computed in a program of `dtype`: it and its inputs are of that dtype or
     bool (held as 0/1)."""
@@ -81,9 +100,10 @@ def _fits(node, dtype):
     return node.dtype in ok and all(i.dtype in ok for i in node.inputs)
 
 
-def fuse(root, members, new_of):
-    """The FusedElementwise node computing `root` from the group's inputs (rebuilt), or None
-    when the program exceeds the interpreter's limits."""
+def fuse(root, members, outputs, new_of):
+    """The FusedElementwise node computing `root` (and, as outputs 1, 2, ..., the members
+    `outputs`) from the group's inputs (rebuilt), or None when the program exceeds the
+    interpreter's limits."""
     index = {}       # member or input node -> its value in the program
     program, inputs = [], []
 
@@ -109,6 +129,7 @@ def fuse(root, members, new_of):
         else:
             program.append(('cast', op.dtype, args[0]))
         index[node] = len(program) - 1
-    if len(inputs) > MAX_INPUTS or registers(program, root.dtype)[1] > MAX_REGISTERS:
+    stored = [index[m] for m in outputs]
+    if len(inputs) > MAX_INPUTS or registers(program, root.dtype, stored)[1] > MAX_REGISTERS:
         return None
-    return rebuild(root, FusedElementwise(program, root.dtype, root.ndim), inputs)
+    return rebuild(root, FusedElementwise(program, root.dtype, root.ndim, stored), inputs)

@@ -1,7 +1,9 @@
 """The fuse_elementwise pass alone: values of random elementwise graphs (with broadcasting,
 shared values, comparisons, switches and casts) and of a model's gradients are unchanged; the
-groups are as expected (nothing computed twice, small values computed once on their own); an
-optimizer update becomes one program per written value."""
+groups are as expected (nothing computed twice, small values computed once on their own);
+values needed outside a program whose consumers are all in it (outputs, update values) are
+further outputs of that program, so an optimizer's update of a parameter is one program that
+writes every new value, in place, and every optimizer's steps are unchanged."""
 import numpy as np
 import pytest
 
@@ -9,7 +11,7 @@ import symkeras.backend as K
 from symkeras import optimizers
 from symkeras.backend import lower
 from symkeras.backend import rewrite
-from symkeras.backend.graph import Tensor, as_node, toposort
+from symkeras.backend.graph import Output, Tensor, as_node, toposort
 from symkeras.backend.ops.fused import FusedElementwise
 from symkeras.backend.rewrite import fuse_elementwise
 
@@ -150,15 +152,14 @@ def test_model_gradients_unchanged():
         np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-7)
 
 
-def _param_passes(opt, clip=None):
+def _param_passes(opt, options=None):
     """Instructions over a (300, 200) parameter's shape that compute elementwise values, per
-    parameter, in the rewritten program of an optimizer's updates (the update of each
-    variable is one value each)."""
+    parameter, in the rewritten and in the plain program of an optimizer's updates."""
     rng = np.random.RandomState(1)
     x = K.placeholder(shape=(16, 300))
     w = K.variable(rng.randn(300, 200) * 0.01)
     loss = K.mean(K.square(K.dot(x, w)))
-    o = getattr(optimizers, opt)(**(clip or {}))
+    o = getattr(optimizers, opt)(**(options or {}))
     updates = o.get_updates([w], {}, loss)
     f = K.function([x], [loss], updates=updates)
     f_plain = K.function([x], [loss], updates=updates, optimize=False)
@@ -173,22 +174,32 @@ def _param_passes(opt, clip=None):
     return counts
 
 
-# Adadelta: its delta is read by two updates, so it is a program of its own
-@pytest.mark.parametrize('opt,after', [('RMSprop', 2), ('Adam', 3), ('SGD', 2), ('Adagrad', 2),
-                                       ('Adadelta', 4), ('Adamax', 3), ('Nadam', 3)])
-def test_optimizer_updates_become_one_program_per_written_value(opt, after):
+# Adadelta: its step is read by two updates (the parameter's and the delta accumulator's),
+# which are roots of their own, so the step (with the new accumulator) is a program too
+@pytest.mark.parametrize('opt,after', [('RMSprop', 1), ('Adam', 1), ('SGD', 1), ('Adagrad', 1),
+                                       ('Adadelta', 3), ('Adamax', 1), ('Nadam', 1)])
+def test_optimizer_updates_become_one_program(opt, after):
     fused_count, plain_count = _param_passes(opt)
     assert fused_count == after and plain_count > after
 
 
 def test_clipping_joins_the_update_programs():
     fused_count, _ = _param_passes('RMSprop', {'clipvalue': 0.5})
-    assert fused_count == 3      # the clipped gradient is read by both updates
+    assert fused_count == 1      # the clipped gradient is read by the one program
     fused_count, _ = _param_passes('RMSprop', {'clipnorm': 1.0})
-    assert fused_count == 4      # and square(g), read by the norm's sum
+    assert fused_count == 2      # square(g) is read by the norm's sum too: a program of its own
 
 
-def test_optimizer_step_values_unchanged():
+OPTIMIZERS = [('SGD', {}), ('SGD', dict(momentum=0.9)), ('SGD', dict(momentum=0.9, nesterov=True)),
+              ('RMSprop', {}), ('Adagrad', {}), ('Adadelta', {}), ('Adam', {}), ('Adamax', {}),
+              ('Nadam', {}), ('Adam', dict(clipnorm=1.0)), ('RMSprop', dict(clipvalue=0.01))]
+
+
+@pytest.mark.parametrize('opt,options', OPTIMIZERS)
+def test_optimizer_step_values_unchanged(opt, options):
+    """A few steps give the same weights with and without the pass; the rewritten program
+    computes every new value of a parameter in its one program (Adadelta: three, see above),
+    straight into the variables: no commit or copy instruction."""
     results = []
     for optimize in (False, True):
         rng = np.random.RandomState(2)
@@ -196,10 +207,76 @@ def test_optimizer_step_values_unchanged():
         w = K.variable(rng.randn(30, 20) * 0.1)
         b = K.variable(np.zeros(20))
         loss = K.mean(K.square(K.tanh(K.dot(x, w) + b) - 0.5))
-        updates = optimizers.Adam(clipnorm=1.0).get_updates([w, b], {}, loss)
-        f = K.function([x], [loss], updates=updates, optimize=optimize)
+        o = getattr(optimizers, opt)(**options)
+        f = K.function([x], [loss], updates=o.get_updates([w, b], {}, loss), optimize=optimize)
         for _ in range(3):
             f([rng.randn(16, 30).astype('float32')])
         results.append((K.get_value(w), K.get_value(b)))
     for a, c in zip(*results):
         np.testing.assert_allclose(a, c, rtol=1e-5, atol=1e-6)
+    (program, nodes), = f._cache.values()
+    assert None not in nodes       # no output copy, no commit
+    per_param = sum(1 for k, n in zip(program.kernels, nodes)
+                    if lower.KERNEL_NAMES[k] == 'fused_elementwise' and n.shape == (30, 20))
+    assert per_param == (3 if opt == 'Adadelta' else 1)
+
+
+def test_shared_values_as_outputs_become_further_outputs():
+    """Random graphs whose intermediate values are outputs too: programs with several outputs
+    (most of the graphs have some) give the values of the unfused graph."""
+    with_projections = 0
+    for seed in range(8):
+        rng = np.random.RandomState(100 + seed)
+        dtype = 'float64' if seed % 2 else 'float32'
+        shape = [(5, 7), (3, 4, 6), (9,), (2, 1, 3)][seed % 4]
+        ps = [K.placeholder(shape=shape, dtype=dtype) for _ in range(3)]
+        arrays = [rng.uniform(-2, 2, shape).astype(dtype) for _ in range(3)]
+        pool = random_graph(rng, ps, 16)[3:]
+        outputs = [pool[-1]] + [pool[i] for i in rng.choice(len(pool) - 1, 4, replace=False)]
+        with_projections += any(isinstance(n.op, Output) for n in toposort(fused(outputs)))
+        want, _ = compiled(ps, outputs, arrays, rewrite=False)
+        got, _ = compiled(ps, outputs, arrays, rewrite=True)
+        tol = dict(rtol=1e-11, atol=1e-12) if dtype == 'float64' else dict(rtol=2e-5, atol=1e-5)
+        for g, w in zip(got, want):
+            assert g.shape == w.shape and g.dtype == w.dtype
+            np.testing.assert_allclose(g, w, **tol)
+    assert with_projections >= 4
+
+
+def test_roots_read_by_a_program_are_its_outputs():
+    """b and c are outputs and read only by d's group: one program with three outputs. A
+    value of a dynamic shape (run-time dimension) or read elsewhere stays a root of its own."""
+    x = K.placeholder(shape=(4, 5))
+    b = K.exp(x) * 2.
+    c = K.tanh(b) + x
+    d = K.sqrt(K.abs(c)) - b
+    roots = fused([d, b, c])
+    assert isinstance(roots[0].op, FusedElementwise) and roots[0].op.outputs
+    assert [(type(r.op), r.op.index) for r in roots[1:]] == [(Output, 1), (Output, 2)]
+    assert all(r.inputs == (roots[0],) for r in roots[1:])
+    xs = np.random.RandomState(7).rand(4, 5).astype('float32')
+    want, _ = compiled([x], [d, b, c], [xs], rewrite=False)
+    got, kernels = compiled([x], [d, b, c], [xs], rewrite=True)
+    assert kernels == ['fused_elementwise']
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-6, atol=1e-6)
+
+    y = K.placeholder(shape=(None, 5))
+    e = K.exp(y) * 2.
+    roots = fused([K.tanh(e) + 1., e])
+    assert not any(isinstance(n.op, Output) for n in toposort(roots))
+
+
+def test_an_unused_output_is_not_stored():
+    """A function that reads only the program's root stores nothing else."""
+    x = K.placeholder(shape=(4, 5))
+    b = K.exp(x) * 2.
+    d = K.tanh(b) - b
+    root, _ = fused([d, b])
+    assert root.op.outputs
+    f = K.function([x], [Tensor(root)], optimize=False)
+    xs = np.random.RandomState(8).rand(4, 5).astype('float32')
+    e = np.exp(xs) * 2
+    np.testing.assert_allclose(f([xs])[0], np.tanh(e) - e, rtol=1e-5)
+    (program, nodes), = f._cache.values()
+    assert program.arena_bytes == 0          # no buffer for output 1
