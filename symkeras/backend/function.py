@@ -87,7 +87,11 @@ class Function:
         """Outputs and update values after the graph rewrites (one pass over all of them, so
         what they share stays shared)."""
         n = len(self._outputs)
-        roots = rewrite.optimize(self._outputs + [v for _, v in self._updates])
+        before = self._outputs + [v for _, v in self._updates]
+        roots = rewrite.optimize(before)
+        if self.debug:
+            print('K.function %s: graph of %d nodes, %d after the rewrites'
+                  % (self.name or '', len(toposort(before)), len(toposort(roots))))
         self._outputs = roots[:n]
         self._updates = [(w, v) for (w, _), v in zip(self._updates, roots[n:])]
 
@@ -160,7 +164,9 @@ class Function:
         for i, (k, node) in enumerate(zip(program.kernels, nodes)):
             where = describe(node.prov) if node is not None else ' [outputs and updates]'
             op = node.op.name if node is not None else ''
-            lines.append('%4d  %-14s %-18s%s' % (i, names[k] if k >= 0 else 'callback', op, where))
+            detail = ' {%s}' % node.op.detail if node is not None and node.op.detail else ''
+            lines.append('%4d  %-14s %-18s%s%s' % (i, names[k] if k >= 0 else 'callback', op,
+                                                   where, detail))
         return '\n'.join(lines)
 
     def profile_report(self):

@@ -131,6 +131,11 @@ class Op:
         code = self.__dict__.get('code')
         return code.lower() if isinstance(code, str) else type(self).__name__
 
+    @property
+    def detail(self):
+        """More about the op for debug listings (a fused program's steps); '' for most."""
+        return ''
+
     def grad(self, ins, out, g):
         raise TypeError('K.gradients: %s has no gradient' % self.name)
 

@@ -299,6 +299,15 @@ def test_debug_prints_the_program(capsys):
     assert '(5, 3)' in capsys.readouterr().out
 
 
+def test_debug_prints_the_optimised_graph_and_fused_steps(capsys):
+    x = K.placeholder(shape=(None, 3))
+    f = K.function([x], [K.tanh(x) * 2 + 1], debug=True, name='opt_fn')
+    f([np.ones((2, 3))])
+    out = capsys.readouterr().out
+    assert 'opt_fn: graph of' in out and 'after the rewrites' in out
+    assert '1 instructions' in out and '{tanh mul add}' in out
+
+
 def test_profile_report_one_row_per_instruction():
     x = K.placeholder(shape=(None, 3))
     f = K.function([x], [K.tanh(x) * 2 + x], profile=True, optimize=False)

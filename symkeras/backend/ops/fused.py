@@ -103,6 +103,14 @@ class FusedElementwise(Op):
     def name(self):
         return 'fused'
 
+    @property
+    def detail(self):
+        """The program's operations in order (loads and constants left out), for listings."""
+        steps = [str(ins[1]).lower() if ins[0] in ('unary', 'binary') else ins[0]
+                 for ins in self.program if ins[0] not in ('load', 'const')]
+        more = ' -> %d outputs' % (1 + len(self.outputs)) if self.outputs else ''
+        return '%s%s' % (' '.join(steps), more)
+
     def infer(self, ins):
         shape = ()
         for k, x in enumerate(ins):
