@@ -13,30 +13,12 @@ separate kernels (K.function(..., optimize=False)) and numpy, float32:
 Each figure is the median over repeats of a timed loop of about 40 ms, per call, with
 K.function's per-call overhead (a few microseconds) included; ratios are numpy time / ours.
 """
-import statistics
-import time
 
 import numpy as np
 
 import symkeras.backend as K
+from timing import seconds_per_call
 
-REPEATS = 7
-LOOP_SECONDS = 0.04
-
-
-def seconds_per_call(fn):
-    """The median over REPEATS of the time per call of a loop lasting about LOOP_SECONDS."""
-    fn()
-    t0 = time.perf_counter()
-    fn()
-    calls = max(1, int(LOOP_SECONDS / max(time.perf_counter() - t0, 1e-7)))
-    times = []
-    for _ in range(REPEATS):
-        t0 = time.perf_counter()
-        for _ in range(calls):
-            fn()
-        times.append((time.perf_counter() - t0) / calls)
-    return statistics.median(times)
 
 
 def rmsprop(shape):

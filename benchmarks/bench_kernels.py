@@ -14,33 +14,15 @@
 Each figure is the median over repeats of a timed loop of about 40 ms; K.function's per-call
 overhead (a few microseconds) is included. Runs in a few seconds.
 """
-import statistics
-import time
 
 import numpy as np
 
 import symkeras.backend as K
+from timing import seconds_per_call
 from symkeras.backend import lower
 from symkeras.backend.ops.broadcast import sum_to
 
-REPEATS = 7
-LOOP_SECONDS = 0.04
 SHAPE = (128, 512)
-
-
-def seconds_per_call(fn):
-    """The median over REPEATS of the time per call of a loop lasting about LOOP_SECONDS."""
-    fn()
-    t0 = time.perf_counter()
-    fn()
-    calls = max(1, int(LOOP_SECONDS / max(time.perf_counter() - t0, 1e-7)))
-    times = []
-    for _ in range(REPEATS):
-        t0 = time.perf_counter()
-        for _ in range(calls):
-            fn()
-        times.append((time.perf_counter() - t0) / calls)
-    return statistics.median(times)
 
 
 def bench_random():

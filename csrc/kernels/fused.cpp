@@ -52,6 +52,7 @@
 #include <limits>
 
 #include "kernels/opcodes.hpp"
+#include "kernels/scalar_ops.hpp"
 #include "kernels/strided.hpp"
 #include "runtime/dispatch.hpp"
 
@@ -146,27 +147,10 @@ SK_INLINE float sigmoid_f(float x) {
 inline double exp_f(double x) { return std::exp(x); }
 inline double log_f(double x) { return std::log(x); }
 inline double tanh_f(double x) { return std::tanh(x); }
-inline double sigmoid_f(double x) {
-    return x >= 0 ? 1 / (1 + std::exp(-x)) : std::exp(x) / (1 + std::exp(x));
-}
+inline double sigmoid_f(double x) { return sigmoid(x); }
 
 // ---------------------------------------------------------------- ops over one tile
-// These repeat the float semantics of elementwise.cpp: bounds by comparison so NaN passes.
-
-template <class T>
-inline T at_most(T v, T hi) { return v > hi ? hi : v; }
-
-template <class T>
-inline T clamp(T v, T lo, T hi) { return v < lo ? lo : at_most(v, hi); }
-
-template <class T>
-inline T softplus(T v) { return v > T(0) ? v + std::log1p(std::exp(-v)) : std::log1p(std::exp(v)); }
-
-template <class T>
-inline T pymod(T x, T y) {   // Python's sign convention: the result has the sign of y
-    T r = std::fmod(x, y);
-    return (r != 0 && ((r < 0) != (y < 0))) ? r + y : r;
-}
+// The float semantics are elementwise.cpp's (kernels/scalar_ops.hpp).
 
 #define SK_MAP(expr)                                  \
     {                                                 \
@@ -238,7 +222,7 @@ bool binary(int64_t op, const T* x, const T* y, T* z, int n) {
         case B_MAXIMUM: SK_MAP2((u != u || u > v) ? u : v)
         case B_MINIMUM: SK_MAP2((u != u || u < v) ? u : v)
         case B_MOD: SK_MAP2(pymod(u, v))
-        case B_FLOORDIV: SK_MAP2(std::floor(u / v))
+        case B_FLOORDIV: SK_MAP2(floordiv(u, v))
         case B_EQ: SK_MAP2(u == v)
         case B_NE: SK_MAP2(u != v)
         case B_GT: SK_MAP2(u > v)
