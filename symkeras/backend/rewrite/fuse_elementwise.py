@@ -7,7 +7,9 @@ hyper-parameter expression, is computed once on its own rather than once per ele
 its dtype and its inputs' dtypes are the group's float dtype or bool. Anything
 else starts its own group (when it is a float elementwise op) or is read by the groups that
 use it. So every node is computed in exactly one place: no work is repeated, no value
-is recomputed. Groups of two or more ops are replaced; the rest stay as they are.
+is recomputed. Groups of two or more ops are replaced, and so is a lone float32 exp, log,
+tanh or sigmoid (the program's versions of those are vectorised; the one-op kernel calls
+libm per element); the rest stay as they are.
 (Shapes are compared as built: a dimension None in both may still differ at run time; the
 program then computes that member per output element, which gives the same values.)
 
@@ -43,7 +45,7 @@ def run(roots, budget):
         for old, new in zip(node.inputs, inputs):
             new_of[old] = new
         members = groups.get(node)
-        if members is None or len(members) < 2:
+        if members is None or (len(members) < 2 and not _vectorised_alone(members[0])):
             return None
         outputs = [m for m in members[:-1] if m in root_set]
         fused = fuse(node, members, outputs, new_of)
@@ -54,6 +56,15 @@ def run(roots, budget):
 
     new_roots = transform(roots, visit, budget)[0]
     return [projection.get(old, new) for old, new in zip(roots, new_roots)]
+
+
+# float32 ops whose program versions are vectorised (csrc/kernels/fused.cpp)
+VECTORISED = ('EXP', 'LOG', 'TANH', 'SIGMOID')
+
+
+def _vectorised_alone(node):
+    return (isinstance(node.op, Unary) and node.op.code in VECTORISED
+            and node.dtype == 'float32')
 
 
 def find_groups(roots):

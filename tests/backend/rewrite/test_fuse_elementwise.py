@@ -118,9 +118,22 @@ def test_single_ops_integers_and_mixed_floats_are_left_alone():
     x = K.placeholder(shape=(4,), dtype='int32')
     y = K.placeholder(shape=(4,))
     z = K.placeholder(shape=(4,), dtype='float64')
-    outs = [x * 3 + 1, K.exp(y), K.cast(y, 'float64') + z]
+    outs = [x * 3 + 1, K.abs(y), K.exp(z), K.cast(y, 'float64') + z]
     roots = fused(outs)
     assert not any(isinstance(n.op, FusedElementwise) for n in toposort(roots))
+
+
+@pytest.mark.parametrize('fn', [K.exp, K.log, K.tanh, K.sigmoid])
+def test_a_lone_float32_transcendental_runs_vectorised(fn):
+    """A lone float32 exp/log/tanh/sigmoid becomes a one-op program (the interpreter's
+    versions are vectorised), with the values of the one-op kernel."""
+    y = K.placeholder(shape=(None, 7))
+    roots = fused([fn(y)])
+    assert isinstance(roots[0].op, FusedElementwise)
+    a = np.random.RandomState(3).uniform(0.05, 4, (5, 7)).astype('float32')
+    plain = K.function([y], [fn(y)], optimize=False)([a])[0]
+    fast = K.function([y], [fn(y)])([a])[0]
+    np.testing.assert_allclose(fast, plain, rtol=4e-7, atol=1e-7)
 
 
 def test_budget_zero_changes_nothing():
