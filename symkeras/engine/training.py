@@ -650,36 +650,36 @@ class Model(Container):
         callbacks.on_train_end()
         return self.history
 
+    def _batch_outputs(self, f, ins, batch_size, verbose, what):
+        """(start, end, f's outputs) for each batch of ins in order, in test mode, with the
+        progress bar of verbose=1 advanced after each batch."""
+        phase = self._phase(0)
+        nb_sample = _check_samples(what, ins)
+        progbar = Progbar(target=nb_sample) if verbose == 1 else None
+        for start, end in make_batches(nb_sample, batch_size):
+            yield start, end, f(_slice(ins, start, end) + phase)
+            if progbar is not None:
+                progbar.update(end)
+
     def _test_loop(self, f, ins, batch_size=32, verbose=0):
         """Batch-size-weighted means of f's outputs over the samples (in order)."""
-        phase = self._phase(0)
-        nb_sample = _check_samples('evaluate', ins)
-        progbar = Progbar(target=nb_sample) if verbose == 1 else None
         totals = None
-        for start, end in make_batches(nb_sample, batch_size):
-            batch_outs = f(_slice(ins, start, end) + phase)
+        for start, end, batch_outs in self._batch_outputs(f, ins, batch_size, verbose, 'evaluate'):
             if totals is None:
                 totals = [0.] * len(batch_outs)
             for i, o in enumerate(batch_outs):
                 totals[i] += float(o) * (end - start)
-            if progbar is not None:
-                progbar.update(end)
-        outs = [t / nb_sample for t in totals]
+        outs = [t / end for t in totals]    # end: the number of samples
         return outs[0] if len(outs) == 1 else outs
 
     def _predict_loop(self, f, ins, batch_size=32, verbose=0):
-        phase = self._phase(0)
-        nb_sample = _check_samples('predict', ins)
-        progbar = Progbar(target=nb_sample) if verbose == 1 else None
         outs = None
-        for start, end in make_batches(nb_sample, batch_size):
-            batch_outs = f(_slice(ins, start, end) + phase)
+        for start, end, batch_outs in self._batch_outputs(f, ins, batch_size, verbose, 'predict'):
             if outs is None:
-                outs = [np.empty((nb_sample,) + o.shape[1:], dtype=o.dtype) for o in batch_outs]
+                n = _check_samples('predict', ins)
+                outs = [np.empty((n,) + o.shape[1:], dtype=o.dtype) for o in batch_outs]
             for out, o in zip(outs, batch_outs):
                 out[start:end] = o
-            if progbar is not None:
-                progbar.update(end)
         return outs[0] if len(outs) == 1 else outs
 
     # ---------------------------------------------------------------- public API
