@@ -398,7 +398,9 @@ int run(const Program& p, void* const* outs) {
     const int64_t tiles = (p.size + tile - 1) / tile;
     const int64_t direct = direct_store(p);
     const bool par = parallel_program(p);
-#pragma omp parallel for if(par) schedule(static)
+    // Tiles are handed out as they are asked for, so the calling thread starts at once and a
+    // thread woken from sleep takes over what is left when it arrives (see gemm.cpp).
+#pragma omp parallel for if(par) schedule(dynamic, 4)
     for (int64_t t = 0; t < tiles; ++t) {
         alignas(64) T store[kMaxRegs * kMinTile];   // kMaxRegs registers of kMinTile, or fewer longer ones
         const int64_t start = t * tile;

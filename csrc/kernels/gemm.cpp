@@ -33,6 +33,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <cstring>
 #include <utility>
@@ -296,21 +297,32 @@ constexpr int tile_rows() { return NV == 2 ? Vec<T>::MR2 : Vec<T>::MR1; }
 
 // ----------------------------------------------------------------------------- blocking
 
-// The tiles of C one thread computes: row tiles [m0, m1) x column panels [n0, n1).
+// The tiles of C one work item covers: row tiles [m0, m1) x column panels [n0, n1).
 struct Share {
     int64_t m0, m1, n0, n1;
 };
 
-// Thread tid's share of an M x N product split among nt threads: along the column panels
-// when there are enough of them, else along the row tiles as well. Each thread packs what it
-// reads itself, so threads never wait for each other (with OMP_WAIT_POLICY=passive a barrier
-// costs tens of microseconds).
-inline Share share_of(int64_t mt, int64_t np, int tid, int nt) {
-    const int64_t gn = std::max<int64_t>(1, std::min<int64_t>(nt, np));
-    const int64_t gm = std::max<int64_t>(1, std::min<int64_t>(nt / gn, mt));
-    if (tid >= gm * gn) return {0, 0, 0, 0};
-    const int64_t r = tid / gn, c = tid % gn;
-    return {mt * r / gm, mt * (r + 1) / gm, np * c / gn, np * (c + 1) / gn};
+// A product is cut into about kItemsPerThread items per thread: along the column panels when
+// there are enough of them, else along the row tiles as well. Threads take items from a shared
+// counter, so the calling thread starts at once and a thread woken from sleep (tens of
+// microseconds with OMP_WAIT_POLICY=passive) joins when it arrives instead of holding up a
+// fixed half. Each item packs what it reads itself, so items never wait for each other.
+constexpr int64_t kItemsPerThread = 8;
+
+struct Split {
+    int64_t gm, gn;
+    int64_t items() const { return gm * gn; }
+    Share item(int64_t mt, int64_t np, int64_t k) const {
+        const int64_t r = k / gn, c = k % gn;
+        return {mt * r / gm, mt * (r + 1) / gm, np * c / gn, np * (c + 1) / gn};
+    }
+};
+
+inline Split split_of(int64_t mt, int64_t np, int nt) {
+    const int64_t want = kItemsPerThread * nt;
+    const int64_t gn = std::max<int64_t>(1, std::min<int64_t>(want, np));
+    const int64_t gm = std::max<int64_t>(1, std::min<int64_t>((want + gn - 1) / gn, mt));
+    return {gm, gn};
 }
 
 // C = act(beta * C + bias) for K == 0.
@@ -397,22 +409,23 @@ void run(const Problem<T>& g, const T* A, const T* B, const T* bias, T* C, int64
          int64_t sa, int64_t sb, int64_t sc, char* work, int64_t slice, int nt) {
     constexpr int MR = tile_rows<T, NV>(), NR = NV * Vec<T>::L;
     const int64_t mt = (g.M + MR - 1) / MR, np = (g.N + NR - 1) / NR;
-    auto part = [&](int tid, int n) {    // thread tid of n: whole items, or a share of each
-        T* Bp = reinterpret_cast<T*>(work + tid * slice);
-        if (batch >= n) {
-            for (int64_t t = tid; t < batch; t += n)
-                gemm_item<T, NV, TA>(g, A + t * sa, B + t * sb, bias, C + t * sc, Bp, Share{0, mt, 0, np});
-        } else {
-            const Share sh = share_of(mt, np, tid, n);
-            for (int64_t t = 0; t < batch; ++t)
-                gemm_item<T, NV, TA>(g, A + t * sa, B + t * sb, bias, C + t * sc, Bp, sh);
-        }
-    };
     if (nt == 1) {
-        part(0, 1);
-    } else {
+        for (int64_t t = 0; t < batch; ++t)
+            gemm_item<T, NV, TA>(g, A + t * sa, B + t * sb, bias, C + t * sc, reinterpret_cast<T*>(work),
+                                 Share{0, mt, 0, np});
+        return;
+    }
+    // Items are (product, share) pairs: whole products when the batch gives every thread one.
+    const Split sp = batch >= nt ? Split{1, 1} : split_of(mt, np, nt);
+    const int64_t per = sp.items(), items = batch * per;
+    std::atomic<int64_t> next{0};
 #pragma omp parallel num_threads(nt)
-        part(omp_get_thread_num(), omp_get_num_threads());
+    {
+        T* Bp = reinterpret_cast<T*>(work + omp_get_thread_num() * slice);
+        for (int64_t k = next++; k < items; k = next++) {
+            const int64_t t = k / per;
+            gemm_item<T, NV, TA>(g, A + t * sa, B + t * sb, bias, C + t * sc, Bp, sp.item(mt, np, k % per));
+        }
     }
 }
 

@@ -137,11 +137,14 @@ def two_threads():
 
 
 @pytest.mark.parametrize('dtype', [np.float32, np.float64])
-def test_gemm_two_threads(dtype, two_threads):
-    """Shares of columns, of rows (too few panels for two threads), and of batch items."""
+@pytest.mark.parametrize('threads', [2, 3])
+def test_gemm_threads(dtype, threads, two_threads):
+    """Items of columns, of rows (too few panels for the threads), and of batch items (fewer
+    and more than the threads), each taken by whichever thread asks first."""
+    _core.set_num_threads(threads)
     rng = np.random.RandomState(3)
     for m, n, k, batch in [(128, 512, 100, 1), (128, 10, 40, 1), (7, 3, 5, 1), (1, 1, 1, 1),
-                           (33, 70, 20, 3), (20, 20, 300, 1)]:
+                           (33, 70, 20, 3), (33, 70, 20, 2), (20, 20, 300, 1), (300, 1000, 30, 1)]:
         for ta, tb in [(0, 0), (1, 1)]:
             check_problem(rng, dtype, ta, tb, m, n, k, 1.0, 0.5, True, True, batch)
 
