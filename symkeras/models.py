@@ -2,6 +2,7 @@
 layers wrapping a functional Model built lazily, as 1.2.2 does) and the readers
 model_from_config / model_from_json / model_from_yaml (which also rebuild a Sequential from its
 list config)."""
+import contextlib
 import copy
 import json
 import warnings
@@ -45,13 +46,24 @@ def _pop_deprecated(kwargs, names, method):
     for name in names:
         if name in kwargs:
             warnings.warn('The "%s" argument of Sequential.%s is deprecated and ignored (as in '
-                          'Keras 1.2.2; metrics are set by compile(metrics=...)).'
-                          % (name, method),
-                          DeprecationWarning, stacklevel=3)
+                          'Keras 1.2.2).' % (name, method), DeprecationWarning, stacklevel=3)
             kwargs.pop(name)
     if kwargs:
         raise TypeError('Sequential.%s received unknown keyword arguments: %s'
                         % (method, ', '.join(sorted(kwargs))))
+
+
+def _accuracy_flag(model, kwargs, name, method, others=()):
+    """Keras 0.3's show_accuracy / accuracy flag of Sequential.`method`, popped with a
+    deprecation warning (with the other deprecated names): a context in which the model
+    reports the accuracy as 0.3.3 did when the flag is true, else a context doing nothing."""
+    flag = kwargs.pop(name, None)
+    if flag is not None:
+        warnings.warn('The "%s" argument of Sequential.%s is deprecated: use '
+                      'compile(metrics=["accuracy"]). It still reports the accuracy, as in '
+                      'Keras 0.3.' % (name, method), DeprecationWarning, stacklevel=3)
+    _pop_deprecated(kwargs, others, method)
+    return model._reporting_accuracy(method) if flag else contextlib.nullcontext()
 
 
 def _source_inputs(tensor):
@@ -316,20 +328,24 @@ class Sequential(Model):
     def fit(self, x, y, batch_size=32, nb_epoch=10, verbose=1, callbacks=None,
             validation_split=0., validation_data=None, shuffle=True, class_weight=None,
             sample_weight=None, initial_epoch=0, **kwargs):
-        """Train for nb_epoch epochs (see Model.fit); returns the History."""
-        _pop_deprecated(kwargs, ['show_accuracy'], 'fit')
-        self.history = self._compiled_model('fit').fit(
-            x, y, batch_size=batch_size, nb_epoch=nb_epoch, verbose=verbose,
-            callbacks=callbacks, validation_split=validation_split,
-            validation_data=validation_data, shuffle=shuffle, class_weight=class_weight,
-            sample_weight=sample_weight, initial_epoch=initial_epoch)
+        """Train for nb_epoch epochs (see Model.fit); returns the History. show_accuracy
+        (Keras 0.3, deprecated) adds 'acc' and 'val_acc'."""
+        model = self._compiled_model('fit')
+        with _accuracy_flag(model, kwargs, 'show_accuracy', 'fit'):
+            self.history = model.fit(
+                x, y, batch_size=batch_size, nb_epoch=nb_epoch, verbose=verbose,
+                callbacks=callbacks, validation_split=validation_split,
+                validation_data=validation_data, shuffle=shuffle, class_weight=class_weight,
+                sample_weight=sample_weight, initial_epoch=initial_epoch)
         return self.history
 
     def evaluate(self, x, y, batch_size=32, verbose=1, sample_weight=None, **kwargs):
-        """Loss (and metrics) on the data: a scalar, or a list aligned with metrics_names."""
-        _pop_deprecated(kwargs, ['show_accuracy'], 'evaluate')
-        return self._compiled_model('evaluate').evaluate(
-            x, y, batch_size=batch_size, verbose=verbose, sample_weight=sample_weight)
+        """Loss (and metrics) on the data: a scalar, or a list aligned with metrics_names
+        (show_accuracy, Keras 0.3 and deprecated: [loss, acc])."""
+        model = self._compiled_model('evaluate')
+        with _accuracy_flag(model, kwargs, 'show_accuracy', 'evaluate'):
+            return model.evaluate(x, y, batch_size=batch_size, verbose=verbose,
+                                  sample_weight=sample_weight)
 
     def predict(self, x, batch_size=32, verbose=0):
         """The output for the input samples, batch by batch."""
@@ -339,16 +355,19 @@ class Sequential(Model):
         return self._built_model().predict_on_batch(x)
 
     def train_on_batch(self, x, y, class_weight=None, sample_weight=None, **kwargs):
-        """One gradient update on one batch; returns the loss (and metrics)."""
-        _pop_deprecated(kwargs, ['accuracy'], 'train_on_batch')
-        return self._compiled_model('train_on_batch').train_on_batch(
-            x, y, sample_weight=sample_weight, class_weight=class_weight)
+        """One gradient update on one batch; returns the loss (and metrics; accuracy=True,
+        Keras 0.3 and deprecated: [loss, acc])."""
+        model = self._compiled_model('train_on_batch')
+        with _accuracy_flag(model, kwargs, 'accuracy', 'train_on_batch'):
+            return model.train_on_batch(x, y, sample_weight=sample_weight,
+                                        class_weight=class_weight)
 
     def test_on_batch(self, x, y, sample_weight=None, **kwargs):
-        """Loss (and metrics) on one batch."""
-        _pop_deprecated(kwargs, ['accuracy'], 'test_on_batch')
-        return self._compiled_model('test_on_batch').test_on_batch(
-            x, y, sample_weight=sample_weight)
+        """Loss (and metrics) on one batch (accuracy=True, Keras 0.3 and deprecated:
+        [loss, acc])."""
+        model = self._compiled_model('test_on_batch')
+        with _accuracy_flag(model, kwargs, 'accuracy', 'test_on_batch'):
+            return model.test_on_batch(x, y, sample_weight=sample_weight)
 
     def predict_proba(self, x, batch_size=32, verbose=1):
         """predict(), warning when an output leaves [0, 1]."""
@@ -360,9 +379,11 @@ class Sequential(Model):
         return preds
 
     def predict_classes(self, x, batch_size=32, verbose=1):
-        """Class indices: argmax over the last axis, or (p > 0.5) for one output unit."""
+        """Class indices: argmax over the last axis, or (p > 0.5) for one output unit (or
+        for every unit with Keras 0.3's compile(class_mode='binary'))."""
         proba = self.predict(x, batch_size=batch_size, verbose=verbose)
-        if proba.shape[-1] > 1:
+        class_mode = getattr(self.model, 'class_mode', None)
+        if class_mode == 'categorical' or (class_mode is None and proba.shape[-1] > 1):
             return proba.argmax(axis=-1)
         return (proba > 0.5).astype('int32')
 
@@ -370,22 +391,25 @@ class Sequential(Model):
                       validation_data=None, nb_val_samples=None, class_weight=None,
                       max_q_size=10, nb_worker=1, pickle_safe=False, initial_epoch=0,
                       **kwargs):
-        """Train on a generator (see Model.fit_generator); returns the History."""
-        _pop_deprecated(kwargs, ['nb_val_worker', 'show_accuracy'], 'fit_generator')
-        self.history = self._compiled_model('fit_generator').fit_generator(
-            generator, samples_per_epoch, nb_epoch, verbose=verbose, callbacks=callbacks,
-            validation_data=validation_data, nb_val_samples=nb_val_samples,
-            class_weight=class_weight, max_q_size=max_q_size, nb_worker=nb_worker,
-            pickle_safe=pickle_safe, initial_epoch=initial_epoch)
+        """Train on a generator (see Model.fit_generator); returns the History
+        (show_accuracy, Keras 0.3 and deprecated, adds 'acc' and 'val_acc')."""
+        model = self._compiled_model('fit_generator')
+        with _accuracy_flag(model, kwargs, 'show_accuracy', 'fit_generator', ['nb_val_worker']):
+            self.history = model.fit_generator(
+                generator, samples_per_epoch, nb_epoch, verbose=verbose, callbacks=callbacks,
+                validation_data=validation_data, nb_val_samples=nb_val_samples,
+                class_weight=class_weight, max_q_size=max_q_size, nb_worker=nb_worker,
+                pickle_safe=pickle_safe, initial_epoch=initial_epoch)
         return self.history
 
     def evaluate_generator(self, generator, val_samples, max_q_size=10, nb_worker=1,
                            pickle_safe=False, **kwargs):
-        """Loss (and metrics) over val_samples samples from a generator."""
-        _pop_deprecated(kwargs, ['verbose', 'show_accuracy'], 'evaluate_generator')
-        return self._compiled_model('evaluate_generator').evaluate_generator(
-            generator, val_samples, max_q_size=max_q_size, nb_worker=nb_worker,
-            pickle_safe=pickle_safe)
+        """Loss (and metrics) over val_samples samples from a generator (show_accuracy,
+        Keras 0.3 and deprecated: [loss, acc])."""
+        model = self._compiled_model('evaluate_generator')
+        with _accuracy_flag(model, kwargs, 'show_accuracy', 'evaluate_generator', ['verbose']):
+            return model.evaluate_generator(generator, val_samples, max_q_size=max_q_size,
+                                            nb_worker=nb_worker, pickle_safe=pickle_safe)
 
     def predict_generator(self, generator, val_samples, max_q_size=10, nb_worker=1,
                           pickle_safe=False):

@@ -15,7 +15,7 @@ from symkeras.layers import Activation, Dense, Dropout, Input, Merge, merge
 from symkeras.models import Model, Sequential, model_from_config, model_from_json, \
     model_from_yaml
 
-FIXTURES = '/work/shared/data/keras-files'
+FIXTURES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), '..', 'shared', 'data', 'keras-files')
 RNG = np.random.RandomState(3)
 X = RNG.rand(40, 784).astype('float32')
 Y = np.eye(10, dtype='float32')[RNG.randint(0, 10, 40)]

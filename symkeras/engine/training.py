@@ -6,6 +6,7 @@ train, test and predict K.functions at once; a K.function specialises itself onc
 shape (the last, smaller batch costs one more specialisation), so the batch loops below do no
 compilation. Each batch is one K.function call over index-sliced arrays.
 """
+import contextlib
 import multiprocessing
 import pickle
 import queue as queue_module
@@ -397,6 +398,24 @@ class GeneratorEnqueuer(object):
         self.workers = []
 
 
+CLASS_MODES = ('categorical', 'binary')
+
+
+def _pop_class_mode(kwargs):
+    """Keras 0.3's compile(class_mode=...): deprecated (1.2.2 warns and drops it), kept here
+    for what 0.3.3 used it for: the accuracy of show_accuracy / accuracy=True and
+    Sequential.predict_classes."""
+    if 'class_mode' not in kwargs:
+        return None
+    mode = kwargs.pop('class_mode')
+    warnings.warn('"class_mode" argument is deprecated, please remove it (Keras 1 chooses the '
+                  'accuracy from the loss and the output shape).', DeprecationWarning, stacklevel=3)
+    if mode is not None and mode not in CLASS_MODES:
+        raise ValueError('compile: class_mode must be "categorical", "binary" or None; got %r'
+                         % (mode,))
+    return mode
+
+
 # ----------------------------------------------------------------------------- the model
 
 class Model(Container):
@@ -410,10 +429,7 @@ class Model(Container):
         output name. metrics: list (for every output) or dict by output name. loss_weights:
         list or dict (default 1 per output). sample_weight_mode: None or 'temporal' (2-D
         sample weights), or a list / dict of those. Other kwargs go to K.function."""
-        if 'class_mode' in kwargs:
-            warnings.warn('"class_mode" argument is deprecated, please remove it.',
-                          DeprecationWarning)
-            kwargs.pop('class_mode')
+        self.class_mode = _pop_class_mode(kwargs)
         nb_out = len(self.outputs)
         self.optimizer = optimizers.get(optimizer)
         self.loss = loss
@@ -526,19 +542,56 @@ class Model(Container):
         return self.uses_learning_phase and not isinstance(K.learning_phase(), int)
 
     def _build_functions(self):
-        inputs = self.inputs + self.targets + self.sample_weights
-        phase = [K.learning_phase()] if self._uses_phase_input() else []
         outputs = [self.total_loss] + self.metrics_tensors
         with K.layer_scope('optimizer %s' % type(self.optimizer).__name__):
             training_updates = self.optimizer.get_updates(self._collected_trainable_weights,
                                                           self.constraints, self.total_loss)
-        self.train_function = K.function(inputs + phase, outputs,
-                                         updates=self.updates + training_updates,
-                                         **self._function_kwargs)
-        self.test_function = K.function(inputs + phase, outputs, updates=self.state_updates,
-                                        **self._function_kwargs)
+        self._training_updates = training_updates
+        self.train_function, self.test_function = self._train_and_test_functions(outputs)
+        self._accuracy_functions = None
         self.predict_function = None
         self._make_predict_function()
+
+    def _train_and_test_functions(self, outputs):
+        inputs = self.inputs + self.targets + self.sample_weights
+        phase = [K.learning_phase()] if self._uses_phase_input() else []
+        train = K.function(inputs + phase, outputs,
+                           updates=self.updates + self._training_updates, **self._function_kwargs)
+        test = K.function(inputs + phase, outputs, updates=self.state_updates,
+                          **self._function_kwargs)
+        return train, test
+
+    @contextlib.contextmanager
+    def _reporting_accuracy(self, method):
+        """Keras 0.3's show_accuracy=True / accuracy=True: within the block the train and test
+        functions also return the output's accuracy, named 'acc' (after the compiled metrics),
+        unless a compiled metric already is 'acc'. Accuracy is 0.3.3's: binary (rounded
+        predictions) or categorical (argmax) by compile's class_mode, or, without one, by
+        whether the output's last dimension is 1. The train function shares the compiled
+        updates, so the optimizer's state carries on."""
+        self._check_compiled(method)
+        if 'acc' in self.metrics_names:
+            yield
+            return
+        if len(self.outputs) != 1:
+            raise ValueError('%s: show_accuracy / accuracy=True needs a model with exactly one '
+                             'output (model %s has %d: %s); use compile(metrics=...) instead'
+                             % (method, self.name, len(self.outputs), ', '.join(self.output_names)))
+        if self._accuracy_functions is None:
+            binary = (self.class_mode == 'binary' if self.class_mode
+                      else self.internal_output_shapes[0][-1] == 1)
+            metric = metrics_module.binary_accuracy if binary else metrics_module.categorical_accuracy
+            with K.layer_scope('metric acc of %s (show_accuracy)' % self.output_names[0]):
+                acc = metric(self.targets[0], self.outputs[0])
+            self._accuracy_functions = self._train_and_test_functions(
+                [self.total_loss] + self.metrics_tensors + [acc])
+        saved = self.train_function, self.test_function, self.metrics_names
+        self.train_function, self.test_function = self._accuracy_functions
+        self.metrics_names = self.metrics_names + ['acc']
+        try:
+            yield
+        finally:
+            self.train_function, self.test_function, self.metrics_names = saved
 
     def _make_predict_function(self):
         """The predict function: compile()'s, or, for a model never compiled, one built on
