@@ -13,6 +13,8 @@ from .engine import saving
 from .engine.topology import (Input, Layer, Merge, Node, layer_from_config,
                               register_layer_class)
 from .engine.training import Model
+from .engine.wrapper import WrappedModel
+from .engine.model_file import load_model, save_model  # noqa: F401  (keras.models API)
 
 
 # ----------------------------------------------------------------------------- readers
@@ -80,28 +82,17 @@ def _source_inputs(tensor):
     return sources
 
 
-class Sequential(Model):
+class Sequential(WrappedModel):
     """A linear stack of layers: Sequential(layers=None, name=None), then add(layer). The
     first layer needs input_shape / batch_input_shape / input_dim; an InputLayer named
     '<classname>_input_N' is created behind it. Training calls go to the functional Model
     built from the stack (`self.model`, made by build() when first needed)."""
 
     def __init__(self, layers=None, name=None):
+        self._init_wrapper(name or 'sequential_%d' % K.get_uid('sequential'))
         self.layers = []
-        self.model = None
         self.inputs = []
         self.outputs = []
-        self._trainable = True
-        self.inbound_nodes = []
-        self.outbound_nodes = []
-        self._per_input_losses = {}
-        self._per_input_updates = {}
-        self._output_cache = {}
-        self._output_shape_cache = {}
-        self.supports_masking = False
-        self.built = False
-        self.stop_training = False
-        self.name = name or 'sequential_%d' % K.get_uid('sequential')
         for layer in layers or []:
             self.add(layer)
 
@@ -208,103 +199,11 @@ class Sequential(Model):
         layers.extend(l for l in rest if not any(l is m for m in layers))
         return layers
 
-    def get_layer(self, name=None, index=None):
-        """A layer by name or by index in self.model.layers (index 0 is the InputLayer, as
-        in Keras 1.2.2)."""
-        return self._built_model().get_layer(name, index)
-
-    # ---------------------------------------------------------------- the stack as a layer
-
-    def call(self, x, mask=None):
-        return self._built_model().call(x, mask)
-
-    def compute_mask(self, x, mask=None):
-        return self._built_model().compute_mask(x, mask)
-
-    def get_output_shape_for(self, input_shape):
-        return self._built_model().get_output_shape_for(input_shape)
-
-    def run_internal_graph(self, inputs, masks=None):
-        return self._built_model().run_internal_graph(inputs, masks)
-
-    @property
-    def uses_learning_phase(self):
-        return self._built_model().uses_learning_phase
-
-    @property
-    def trainable(self):
-        return self._trainable
-
-    @trainable.setter
-    def trainable(self, value):
-        self._trainable = value
-        if self.model is not None:
-            self.model.trainable = value
-
-    @property
-    def trainable_weights(self):
-        if not self._trainable:
-            return []
-        return [w for layer in self.flattened_layers for w in layer.trainable_weights]
-
-    @property
-    def non_trainable_weights(self):
-        weights = [w for layer in self.flattened_layers for w in layer.non_trainable_weights]
-        if self._trainable:
-            return weights
-        return [w for layer in self.flattened_layers for w in layer.trainable_weights] + weights
-
-    @property
-    def updates(self):
-        return self._built_model().updates
-
-    @property
-    def state_updates(self):
-        return self._built_model().state_updates
-
-    @property
-    def losses(self):
-        return self._built_model().losses
-
-    @property
-    def constraints(self):
-        return self._built_model().constraints
-
-    @property
-    def stateful(self):
-        return any(getattr(layer, 'stateful', False) for layer in self.flattened_layers)
-
-    def get_losses_for(self, inputs):
-        return self._built_model().get_losses_for(inputs)
-
-    def get_updates_for(self, inputs):
-        return self._built_model().get_updates_for(inputs)
-
-    def get_weights(self):
-        """All weights, layer by layer in flattened_layers order."""
-        return K.batch_get_value([w for layer in self.flattened_layers for w in layer.weights])
-
-    def set_weights(self, weights):
-        """Set all weights from a list in get_weights' order."""
-        layers = self.flattened_layers
-        expected = sum(len(layer.weights) for layer in layers)
-        if len(weights) != expected:
-            raise ValueError('You called `set_weights(weights)` on model "%s" with a weight list '
-                             'of length %d, but the model was expecting %d weights.'
-                             % (self.name, len(weights), expected))
-        for layer in layers:
-            n = len(layer.weights)
-            layer.set_weights(weights[:n])
-            weights = weights[n:]
+    def _weight_layers(self):
+        return self.flattened_layers
 
     def count_params(self):
         return self._built_model().count_params()
-
-    def reset_states(self):
-        """Reset the states of the stateful layers (those with reset_states)."""
-        for layer in self.flattened_layers:
-            if getattr(layer, 'stateful', False) and hasattr(layer, 'reset_states'):
-                layer.reset_states()
 
     # ---------------------------------------------------------------- training
 
@@ -485,3 +384,4 @@ class Sequential(Model):
 
 for _cls in (Model, Sequential):
     register_layer_class(_cls)
+from .engine.graph import Graph  # noqa: E402,F401  (Keras 0.3.3 / legacy Graph)

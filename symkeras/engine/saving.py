@@ -9,7 +9,10 @@ Weight file layout (what Keras 1.2.2 writes, byte for byte in its attributes):
                              (an empty float64 array for a weightless layer)
     /<layer name>/<weight>   dataset with the weight's value, shape and dtype
 
+Name lists longer than HDF5's 64 KB object-header limit are split into attributes
+layer_names0, layer_names1, ... (as later Keras versions do); readers accept both forms.
 Files are written to a temporary name and renamed, so a failed save leaves the previous file.
+Keras 0.3.3 configs (no "class_name" key) are read through engine.legacy_config.
 """
 import json
 import os
@@ -40,6 +43,60 @@ def _name_array(names):
     return np.array([name.encode('utf8') for name in names])
 
 
+# HDF5 keeps attributes in the object header, whose messages are limited to 64 KB.
+HDF5_OBJECT_HEADER_LIMIT = 64512
+
+
+def save_names_attribute(group, key, names):
+    """Store a list of names as the attribute `key` of group, or, when it would not fit in an
+    object header, as `key`0, `key`1, ... holding consecutive slices of the list."""
+    data = _name_array(names)
+    if data.nbytes <= HDF5_OBJECT_HEADER_LIMIT:
+        group.attrs[key] = data
+        return
+    if data.itemsize > HDF5_OBJECT_HEADER_LIMIT:
+        longest = max(names, key=lambda n: len(n.encode('utf8')))
+        raise ValueError('cannot save the attribute %s of %s: the name %r... is %d bytes long, '
+                         'over the HDF5 limit of %d bytes for one attribute'
+                         % (key, group.name, longest[:40], data.itemsize,
+                            HDF5_OBJECT_HEADER_LIMIT))
+    nb_chunks = -(-data.nbytes // HDF5_OBJECT_HEADER_LIMIT)
+    while any(c.nbytes > HDF5_OBJECT_HEADER_LIMIT for c in np.array_split(data, nb_chunks)):
+        nb_chunks += 1
+    for i, chunk in enumerate(np.array_split(data, nb_chunks)):
+        group.attrs['%s%d' % (key, i)] = chunk
+
+
+def has_names_attribute(group, key):
+    return key in group.attrs or key + '0' in group.attrs
+
+
+def load_names_attribute(group, key):
+    """The names saved by save_names_attribute (whole or in chunks)."""
+    if key in group.attrs:
+        return _decode(group.attrs[key])
+    names = []
+    i = 0
+    while '%s%d' % (key, i) in group.attrs:
+        names += _decode(group.attrs['%s%d' % (key, i)])
+        i += 1
+    return names
+
+
+def open_hdf5(filepath, what):
+    """filepath opened for reading with h5py; a missing file, or one that is not HDF5 (or is
+    damaged: truncated, overwritten), is an error naming the file and `what` was reading it."""
+    import h5py
+    filepath = os.fspath(filepath)
+    try:
+        return h5py.File(filepath, 'r')
+    except FileNotFoundError as e:
+        raise FileNotFoundError('%s: no such file: %s (%s)' % (what, filepath, e)) from None
+    except OSError as e:
+        raise ValueError('%s: %s is not a readable HDF5 file; it is not a Keras file or it is '
+                         'damaged (e.g. truncated): %s' % (what, filepath, e)) from None
+
+
 def _weight_names(layer):
     """Keras 1.2.2's dataset names for a layer's weights: the variable's name, or param_<i>
     for an unnamed one."""
@@ -59,12 +116,12 @@ def save_weights_to_hdf5_group(container, group):
     """Write the container's layer names, weight names and weight values into an open h5py
     group (the root of a weights file, or a full-model file's model_weights)."""
     layers = _layers(container)
-    group.attrs['layer_names'] = _name_array([layer.name for layer in layers])
+    save_names_attribute(group, 'layer_names', [layer.name for layer in layers])
     for layer in layers:
         g = group.create_group(layer.name)
         names = _weight_names(layer)
         values = K.batch_get_value(layer.weights)
-        g.attrs['weight_names'] = _name_array(names)
+        save_names_attribute(g, 'weight_names', names)
         for name, value in zip(names, values):
             g.create_dataset(name, data=np.asarray(value))
 
@@ -85,7 +142,7 @@ def save_weights(container, filepath, overwrite=True):
 
 def _read_group(group, name):
     g = group[name]
-    weight_names = _decode(g.attrs['weight_names'])
+    weight_names = load_names_attribute(g, 'weight_names')
     return [np.asarray(g[weight_name]) for weight_name in weight_names]
 
 
@@ -130,8 +187,8 @@ def load_weights_from_hdf5_group(container, group):
         K.batch_set_value(_load_legacy(container, group))
         return
     layers = [layer for layer in _layers(container) if layer.weights]
-    names = [name for name in _decode(group.attrs['layer_names'])
-             if len(group[name].attrs['weight_names'])]
+    names = [name for name in load_names_attribute(group, 'layer_names')
+             if load_names_attribute(group[name], 'weight_names')]
     if len(names) != len(layers):
         raise ValueError('load_weights: you are trying to load a weight file containing %d '
                          'layers with weights into model "%s", which has %d layers with '
@@ -162,14 +219,14 @@ def _legacy_conv1d_kernel(layer, values):
 def load_weights_from_hdf5_group_by_name(container, group):
     """Load each layer of the file into the model's layers of the same name; file layers
     with no such model layer, and model layers not in the file, are left alone."""
-    if 'layer_names' not in group.attrs:
+    if not has_names_attribute(group, 'layer_names'):
         raise ValueError('load_weights(by_name=True): the file has no layer_names attribute '
                          '(a Keras 0.3 file has no layer names); load it with by_name=False')
     index = {}
     for layer in _layers(container):
         index.setdefault(layer.name, []).append(layer)
     pairs = []
-    for name in _decode(group.attrs['layer_names']):
+    for name in load_names_attribute(group, 'layer_names'):
         for layer in index.get(name, []):
             pairs += _check_and_pair(layer, _read_group(group, name),
                                      'load_weights(by_name=True)')
@@ -180,12 +237,11 @@ def load_weights(container, filepath, by_name=False):
     """Load weights saved by save_weights (or by Keras 1.2.2) from filepath; a full-model file
     (weights under model_weights) and a Keras 0.3 weights file are accepted too. by_name:
     match layers by name instead of by position."""
-    import h5py
-    with h5py.File(os.fspath(filepath), 'r') as f:
+    with open_hdf5(filepath, 'load_weights') as f:
         group = f
-        if 'layer_names' not in f.attrs and 'model_weights' in f:
+        if not has_names_attribute(f, 'layer_names') and 'model_weights' in f:
             group = f['model_weights']
-        if 'layer_names' not in group.attrs and 'nb_layers' not in group.attrs:
+        if not has_names_attribute(group, 'layer_names') and 'nb_layers' not in group.attrs:
             raise ValueError('load_weights: %s is not a Keras weights file (no layer_names or '
                              'nb_layers attribute at its root or in model_weights)'
                              % (filepath,))
@@ -234,12 +290,19 @@ def to_yaml(container, **kwargs):
 
 
 def model_from_config(config, custom_objects=None, allow_code=False):
-    """A model (or layer) from a {'class_name', 'config'} dict; custom_objects maps class or
-    function names to objects; allow_code permits loading Python bytecode saved in the
-    config (Lambda / Merge functions) — only for trusted sources."""
+    """A model (or layer) from a {'class_name', 'config'} dict, or from a Keras 0.3.3 config
+    ({'name': <class>, ...}: rebuilt, and compiled if it holds an optimizer, by
+    legacy_config.model_from_033_config); custom_objects maps class or function names to
+    objects; allow_code permits loading Python bytecode saved in the config (Lambda / Merge
+    functions) — only for trusted sources."""
     if isinstance(config, list):
         raise TypeError('model_from_config expects a dictionary, not a list. Maybe you meant '
                         'to use Sequential.from_config(config)?')
+    if isinstance(config, dict) and 'class_name' not in config and 'name' in config:
+        from . import legacy_config
+        if config['name'] in ('Sequential', 'Graph'):
+            return legacy_config.model_from_033_config(config, custom_objects)
+        return legacy_config.layer_from_033_config(config, custom_objects)
     return layer_from_config(config, custom_objects, allow_code)
 
 

@@ -1221,6 +1221,12 @@ class Container(Layer):
         from . import saving
         saving.save_weights(self, filepath, overwrite=overwrite)
 
+    def save(self, filepath, overwrite=True):
+        """Save the whole model (architecture, weights, training configuration, optimizer
+        state) to one HDF5 file in Keras 1.2.2's layout (see engine.model_file)."""
+        from . import model_file
+        model_file.save_model(self, filepath, overwrite=overwrite)
+
     def load_weights(self, filepath, by_name=False):
         """Load weights from an HDF5 file: by position of the layers with weights, or by
         layer name (see engine.saving)."""

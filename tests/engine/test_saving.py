@@ -14,12 +14,9 @@ from symkeras import activations
 from symkeras.engine import Container, Input, Layer, merge
 from symkeras.engine import saving
 
-FIXTURES = '/work/shared/data/keras-files'
+from .test_keras_files import fixture
+
 RNG = np.random.RandomState(0)
-
-
-def fixture(name):
-    return os.path.join(FIXTURES, name)
 
 
 # ----------------------------------------------------------------------------- test layers
@@ -645,3 +642,41 @@ def test_allow_code_is_needed_for_saved_python_functions():
             reader(data)
         rebuilt = reader(data, allow_code=True)
         np.testing.assert_allclose(predict(rebuilt, x1, x2)[0], x1 - x2, rtol=1e-6)
+
+
+# ----------------------------------------------------------------------------- name attributes
+
+def test_name_attributes_are_chunked_only_when_over_the_header_limit(tmp_path):
+    with h5py.File(str(tmp_path / 'a.h5'), 'w') as f:
+        saving.save_names_attribute(f, 'few', ['a', 'bb'])
+        assert f.attrs['few'].dtype == np.dtype('S2')
+        saving.save_names_attribute(f, 'none', [])
+        assert f.attrs['none'].dtype == np.float64 and f.attrs['none'].shape == (0,)
+        many = ['name_%05d_%s' % (i, 'x' * 90) for i in range(2000)]
+        saving.save_names_attribute(f, 'many', many)
+        keys = sorted(k for k in f.attrs if k.startswith('many'))
+        assert 'many' not in keys and len(keys) == 4
+        assert all(f.attrs[k].nbytes <= saving.HDF5_OBJECT_HEADER_LIMIT for k in keys)
+        f.attrs['vlen'] = ['ü', 'b']             # variable-length str, as other writers do
+        for key, names in (('few', ['a', 'bb']), ('none', []), ('many', many),
+                           ('vlen', ['ü', 'b'])):
+            assert saving.has_names_attribute(f, key)
+            assert saving.load_names_attribute(f, key) == names
+        assert not saving.has_names_attribute(f, 'absent')
+        assert saving.load_names_attribute(f, 'absent') == []
+        with pytest.raises(ValueError, match="attribute huge of /: the name 'yyy.* is 70000 "
+                                             "bytes long"):
+            saving.save_names_attribute(f, 'huge', ['y' * 70000])
+
+
+def test_open_hdf5_names_the_file_and_the_caller(tmp_path):
+    path = tmp_path / 'x.h5'
+    path.write_bytes(b'\x89HDF\r\n' + b'\0' * 20)
+    with pytest.raises(ValueError, match='reader: .*x.h5 is not a readable HDF5 file'):
+        saving.open_hdf5(str(path), 'reader')
+    with pytest.raises(FileNotFoundError, match='reader: no such file: .*y.h5'):
+        saving.open_hdf5(tmp_path / 'y.h5', 'reader')
+    with h5py.File(str(path), 'w') as f:
+        f.attrs['k'] = 1
+    with saving.open_hdf5(path, 'reader') as f:
+        assert f.attrs['k'] == 1
