@@ -29,7 +29,7 @@
 // The packing buffers are the runtime's scratch memory (gemm_workspace sizes it). Products
 // above the runtime's gemm_flops threshold use OpenMP, in one parallel region without barriers:
 // over batch items when there are enough of them, otherwise each thread computes its own block
-// of C's tiles.
+// of C's tiles. gemm.hpp gives other kernels (convolution) the same product as a C++ call.
 #include <omp.h>
 
 #include <algorithm>
@@ -42,6 +42,7 @@
 #include <immintrin.h>
 #endif
 
+#include "kernels/gemm.hpp"
 #include "runtime/dispatch.hpp"
 
 namespace sk {
@@ -429,6 +430,18 @@ void run(const Problem<T>& g, const T* A, const T* B, const T* bias, T* C, int64
     }
 }
 
+// run() instantiated for g's panel width and transposition of A.
+template <class T>
+void run_any(const Problem<T>& g, const T* A, const T* B, const T* bias, T* C, int64_t batch,
+             int64_t sa, int64_t sb, int64_t sc, char* work, int64_t slice, int nt) {
+    auto go = [&](auto fn) { fn(g, A, B, bias, C, batch, sa, sb, sc, work, slice, nt); };
+    const bool one = panel_vectors<T>(g.N) == 1;
+    if (one && g.ta) go(run<T, 1, true>);
+    else if (one) go(run<T, 1, false>);
+    else if (g.ta) go(run<T, 2, true>);
+    else go(run<T, 2, false>);
+}
+
 template <class T>
 int gemm(const Args& a) {
     const int64_t* ip = a.ip;
@@ -447,17 +460,34 @@ int gemm(const Args& a) {
     const double flops = 2.0 * (double)g.M * (double)g.N * (double)g.K * (double)batch;
     const int max_nt = (int)std::max<int64_t>(1, std::min<int64_t>(omp_get_max_threads(), (int64_t)a.work_bytes / slice));
     const int nt = flops > parallel_policy().gemm_flops ? max_nt : 1;
-    char* work = static_cast<char*>(a.work);
-    auto go = [&](auto fn) { fn(g, A, B, bias, C, batch, ip[10], ip[11], ip[12], work, slice, nt); };
-    const bool one = panel_vectors<T>(g.N) == 1;
-    if (one && g.ta) go(run<T, 1, true>);
-    else if (one) go(run<T, 1, false>);
-    else if (g.ta) go(run<T, 2, true>);
-    else go(run<T, 2, false>);
+    run_any(g, A, B, bias, C, batch, ip[10], ip[11], ip[12], static_cast<char*>(a.work), slice, nt);
     return 0;
 }
 
 }  // namespace
+
+// The entry point of gemm.hpp: one product (batch 1), no epilogue.
+template <class T>
+size_t gemm_scratch_bytes(int64_t N, int64_t K) {
+    return (size_t)slice_bytes(Problem<T>{false, false, false, false, 0, N, K, 0, 0, 0, T(1), T(0)});
+}
+
+template <class T>
+void gemm_product(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T alpha,
+                  const T* A, int64_t lda, const T* B, int64_t ldb, T beta, T* C, int64_t ldc,
+                  void* work, int threads) {
+    if (M == 0 || N == 0) return;
+    const Problem<T> g{trans_a, trans_b, false, false, M, N, K, lda, ldb, ldc, alpha, beta};
+    run_any(g, A, B, static_cast<const T*>(nullptr), C, 1, 0, 0, 0, static_cast<char*>(work),
+            slice_bytes(g), threads);
+}
+
+template size_t gemm_scratch_bytes<float>(int64_t, int64_t);
+template size_t gemm_scratch_bytes<double>(int64_t, int64_t);
+template void gemm_product<float>(bool, bool, int64_t, int64_t, int64_t, float, const float*, int64_t,
+                                  const float*, int64_t, float, float*, int64_t, void*, int);
+template void gemm_product<double>(bool, bool, int64_t, int64_t, int64_t, double, const double*, int64_t,
+                                   const double*, int64_t, double, double*, int64_t, void*, int);
 
 SK_KERNEL_WITH_WORKSPACE(gemm, gemm_workspace) {
     int rc = dispatch_float(a.ip[0], [&](auto t) { return gemm<decltype(t)>(a); });

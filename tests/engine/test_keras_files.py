@@ -1,4 +1,4 @@
-"""Files written by real Keras (1.2.2 and 0.3.3) rebuilt by symkeras: every dense-model fixture
+"""Files written by real Keras (1.2.2 and 0.3.3) rebuilt by symkeras: every dense and conv fixture
 reproduces Keras' own outputs from its JSON and its YAML with its weights, and from its
 whole-model file; and symkeras.engine.legacy_config, the reader of Keras 0.3.3 configs."""
 import json
@@ -20,8 +20,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 SHARED = os.environ.get('SHARED_DATA') or os.path.join(ROOT, '..', 'shared', 'data')
 FIXTURES = os.path.join(SHARED, 'keras-files')
 
-# The fixtures of dense models (conv and recurrent ones belong to later layers).
-DENSE_122 = ['k122_sequential_mlp', 'k122_functional_2in_2out', 'k122_batchnorm']
+# The fixtures of dense and conv models (the recurrent ones come with the recurrent layers).
+# k122_conv_th: conv valid relu, conv same, max-pool, flatten, dense softmax, 'th' ordering,
+# Theano's true convolution.
+KERAS_122 = ['k122_sequential_mlp', 'k122_functional_2in_2out', 'k122_batchnorm', 'k122_conv_th']
 
 
 def fixture(name):
@@ -59,7 +61,7 @@ def file_datasets(path, group):
 # ----------------------------------------------------------------------------- Keras 1.2.2
 
 @pytest.mark.parametrize('fmt', ['json', 'yaml'])
-@pytest.mark.parametrize('name', DENSE_122)
+@pytest.mark.parametrize('name', KERAS_122)
 def test_keras122_config_and_weights_reproduce_keras_outputs(name, fmt):
     reader = model_from_json if fmt == 'json' else model_from_yaml
     model = reader(read(name + '.' + fmt))
@@ -87,7 +89,7 @@ def test_keras122_batchnorm_running_std_holds_the_variance(fmt):
     assert_reproduces(model, 'k122_batchnorm')
 
 
-@pytest.mark.parametrize('name', DENSE_122)
+@pytest.mark.parametrize('name', KERAS_122)
 def test_keras122_whole_model_files_load_compiled_with_optimizer_state(name):
     path = fixture(name + '_model.h5')
     model = load_model(path)
