@@ -19,14 +19,13 @@ and one product dy @ col^T, dy first copied to (Cout, N*out_h*out_w). Figures ar
 symkeras function, then every numpy one (sleeping after numpy's, whose idle threads spin).
 """
 import os
-import statistics
-import time
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 import symkeras.backend as K
 from symkeras import _core
+from timing import median_times
 from symkeras.backend.graph import make
 from symkeras.backend.ops.conv_ops import Conv, ConvKernelGrad, ConvTranspose, image_shape, spatial
 
@@ -88,33 +87,6 @@ def numpy_fns(x, w, g, k, pad, out):
     return [fwd, bwd_in, bwd_k]
 
 
-# ----------------------------------------------------------------------------- timing
-
-def calls_per_loop(fn):
-    fn()
-    t0 = time.perf_counter()
-    fn()
-    return max(1, int(LOOP_SECONDS / max(time.perf_counter() - t0, 1e-7)))
-
-
-def loop_seconds(fn, calls):
-    t0 = time.perf_counter()
-    for _ in range(calls):
-        fn()
-    return (time.perf_counter() - t0) / calls
-
-
-def median_times(groups):
-    calls = [[calls_per_loop(fn) for fn in fns] for fns in groups]
-    times = [[[] for _ in fns] for fns in groups]
-    for _ in range(ROUNDS):
-        for fns, ns, ts in zip(groups, calls, times):
-            for fn, n, t in zip(fns, ns, ts):
-                t.append(loop_seconds(fn, n))
-            time.sleep(OPENBLAS_SPIN_SECONDS)
-    return [[statistics.median(t) for t in ts] for ts in times]
-
-
 def symkeras_fns(x, w, g, border):
     """The three ops, each compiled alone; their results are checked against numpy's."""
     attrs = ((1, 1), (1, 1), border, 1, True)
@@ -144,7 +116,7 @@ def main():
         sk += fs
         ref += ns
         flops.append(2.0 * N * F * C * k * k * out * out)
-    t_sk, t_np = median_times([sk, ref])
+    t_sk, t_np = median_times([sk, ref], ROUNDS, LOOP_SECONDS, OPENBLAS_SPIN_SECONDS)
     print('float32, symkeras OpenMP threads: %d, OPENBLAS_NUM_THREADS=%s; medians of %d rounds'
           % (_core.get_num_threads(), os.environ.get('OPENBLAS_NUM_THREADS', 'default'), ROUNDS))
     print('%-32s %-9s %9s %9s %9s %9s %7s' % ('convolution', 'pass', 'sk ms', 'np ms', 'sk GF/s', 'np GF/s', 'np/sk'))

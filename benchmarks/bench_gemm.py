@@ -13,13 +13,12 @@ would take the core that symkeras' OpenMP threads need. K.function's per-call ov
 microseconds) is included, as it is in a training step. Runs in about 10 s.
 """
 import os
-import statistics
-import time
 
 import numpy as np
 
 import symkeras.backend as K
 from symkeras import _core
+from timing import median_times
 
 BATCH = 128
 MLP_LAYERS = [(784, 512), (512, 512), (512, 10)]
@@ -41,35 +40,6 @@ def cases():
     return out
 
 
-def calls_per_loop(fn):
-    """How many calls of fn last about LOOP_SECONDS."""
-    fn()
-    t0 = time.perf_counter()
-    fn()
-    return max(1, int(LOOP_SECONDS / max(time.perf_counter() - t0, 1e-7)))
-
-
-def loop_seconds(fn, calls):
-    """The time per call of `calls` calls."""
-    t0 = time.perf_counter()
-    for _ in range(calls):
-        fn()
-    return (time.perf_counter() - t0) / calls
-
-
-def median_times(groups):
-    """groups: lists of functions. The median per function over ROUNDS rounds, each round
-    timing every group in turn (sleeping after each so that spinning threads settle)."""
-    calls = [[calls_per_loop(fn) for fn in fns] for fns in groups]
-    times = [[[] for _ in fns] for fns in groups]
-    for _ in range(ROUNDS):
-        for fns, ns, ts in zip(groups, calls, times):
-            for fn, n, t in zip(fns, ns, ts):
-                t.append(loop_seconds(fn, n))
-            time.sleep(OPENBLAS_SPIN_SECONDS)
-    return [[statistics.median(t) for t in ts] for ts in times]
-
-
 def main():
     rng = np.random.RandomState(0)
     runs = []
@@ -80,7 +50,8 @@ def main():
         f = K.function([pa, pb], [K.dot(K.transpose(pa) if ta else pa, K.transpose(pb) if tb else pb)])
         runs.append((label, a, b, (a.T if ta else a), (b.T if tb else b), f))
     t_sk, t_np = median_times([[lambda f=f, a=a, b=b: f([a, b]) for _, a, b, _, _, f in runs],
-                               [lambda x=opa, y=opb: x @ y for _, _, _, opa, opb, _ in runs]])
+                               [lambda x=opa, y=opb: x @ y for _, _, _, opa, opb, _ in runs]],
+                              ROUNDS, LOOP_SECONDS, OPENBLAS_SPIN_SECONDS)
     print('float32, symkeras OpenMP threads: %d, OPENBLAS_NUM_THREADS=%s'
           % (_core.get_num_threads(), os.environ.get('OPENBLAS_NUM_THREADS', 'default')))
     print('medians of %d rounds' % ROUNDS)

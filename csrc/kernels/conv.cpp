@@ -145,15 +145,20 @@ void col2im(const Geo& g, const T* col, T* x) {
 
 // ----------------------------------------------------------------------------- one sample
 
+// The patch matrix of one sample: x itself when the geometry needs no im2col (a 1x1 kernel
+// with stride 1 and no padding), else im2col(x) written into col.
+template <class T>
+const T* patches(const Geo& g, const T* x, T* col) {
+    if (g.direct()) return x;
+    im2col(g, x, col);
+    return col;
+}
+
 // y = w (*) x for one sample.
 template <class T>
 void forward_sample(const Geo& g, const T* x, const T* w, T* y, T* col, void* gw, int nt) {
     const int64_t R = g.rows(), O = g.out(), M = g.og();
-    const T* b = x;
-    if (!g.direct()) {
-        im2col(g, x, col);
-        b = col;
-    }
+    const T* b = patches(g, x, col);
     for (int64_t q = 0; q < g.G; ++q)
         gemm_product<T>(false, false, M, O, R, T(1), w + q * M * R, R, b + q * R * O, O, T(0),
                         y + q * M * O, O, gw, nt);
@@ -174,11 +179,7 @@ void backward_input_sample(const Geo& g, const T* dy, const T* w, T* dx, T* col,
 template <class T>
 void backward_kernel_sample(const Geo& g, const T* x, const T* dy, T* dw, T beta, T* col, void* gw, int nt) {
     const int64_t R = g.rows(), O = g.out(), M = g.og();
-    const T* b = x;
-    if (!g.direct()) {
-        im2col(g, x, col);
-        b = col;
-    }
+    const T* b = patches(g, x, col);
     for (int64_t q = 0; q < g.G; ++q)
         gemm_product<T>(false, true, M, R, O, T(1), dy + q * M * O, O, b + q * R * O, O, beta,
                         dw + q * M * R, R, gw, nt);

@@ -77,6 +77,18 @@ def image_dim_ordering():
     return _IMAGE_DIM_ORDERING
 
 
+def normalize_dim_ordering(owner, dim_ordering):
+    """A layer's or preprocessing function's dim_ordering argument as 'th' or 'tf': 'default'
+    means image_dim_ordering() at construction, as in Keras 1.2.2. `owner` names the caller
+    in errors."""
+    if dim_ordering == 'default':
+        dim_ordering = _IMAGE_DIM_ORDERING
+    if dim_ordering not in ('th', 'tf'):
+        raise ValueError("%s: dim_ordering must be 'th', 'tf' or 'default'; got %r"
+                         % (owner, dim_ordering))
+    return dim_ordering
+
+
 def set_image_dim_ordering(dim_ordering):
     global _IMAGE_DIM_ORDERING
     if dim_ordering not in ('th', 'tf'):

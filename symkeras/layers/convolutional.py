@@ -23,14 +23,15 @@ from .. import backend as K
 from .. import constraints
 from .. import initializations
 from .. import regularizers
+from ..backend.config import normalize_dim_ordering
 from ..engine.topology import InputSpec, Layer, register_layer_class
 from ..utils.generic_utils import check_number
 from ..utils.np_utils import conv_output_length
 from .core import config_of, set_initial_weights
 from .pooling import (AveragePooling1D, AveragePooling2D, AveragePooling3D,  # noqa: F401
                       MaxPooling1D, MaxPooling2D, MaxPooling3D, channel_axis,
-                      check_border_mode, int_tuple, normalize_dim_ordering, positive_int,
-                      replace_axes, spatial_axes, window_output_lengths)
+                      check_border_mode, int_tuple, positive_int, replace_axes, spatial_axes,
+                      window_output_lengths)
 
 __all__ = ['Convolution1D', 'AtrousConvolution1D', 'Convolution2D', 'AtrousConvolution2D',
            'Deconvolution2D', 'SeparableConvolution2D', 'Convolution3D', 'UpSampling1D',
@@ -82,14 +83,41 @@ class _Conv(Layer):
         self.initial_weights = weights
         self.input_spec = [InputSpec(ndim=self.rank + 2)]
 
+    def _init_steps(self, filter_length, subsample_length, input_dim, input_length, kwargs):
+        """The 1-D window, and Keras 1's input_dim / input_length shorthand for input_shape
+        (put into the Layer's `kwargs`)."""
+        owner = self.__class__.__name__
+        self.filter_length = positive_int(owner, 'filter_length', filter_length)
+        self.subsample_length = positive_int(owner, 'subsample_length', subsample_length)
+        self.input_dim = input_dim
+        self.input_length = input_length
+        if self.input_dim:
+            kwargs['input_shape'] = (self.input_length, self.input_dim)
+
+    def _steps_config(self):
+        return {'filter_length': self.filter_length, 'subsample_length': self.subsample_length,
+                'input_dim': self.input_dim, 'input_length': self.input_length}
+
+    def _init_rows_cols(self, nb_row, nb_col, subsample):
+        owner = self.__class__.__name__
+        self.nb_row = positive_int(owner, 'nb_row', nb_row)
+        self.nb_col = positive_int(owner, 'nb_col', nb_col)
+        self.subsample = int_tuple(owner, 'subsample', subsample, 2)
+
+    def _rows_cols_config(self):
+        return {'nb_row': self.nb_row, 'nb_col': self.nb_col, 'subsample': self.subsample,
+                'dim_ordering': self.dim_ordering}
+
     def _add_kernel(self, name, shape, dim_ordering, regularizer, constraint):
         return self.add_weight(shape, _kernel_initializer(self.init, dim_ordering), name=name,
                                regularizer=regularizer, constraint=constraint)
 
-    def _add_bias(self):
+    def _add_bias(self, shape=None):
+        """b, of shape (nb_filter,) unless given (a locally-connected b has one per
+        position)."""
         self.b = None
         if self.bias:
-            self.b = self.add_weight((self.nb_filter,), 'zero', name='b',
+            self.b = self.add_weight(shape or (self.nb_filter,), 'zero', name='b',
                                      regularizer=self.b_regularizer,
                                      constraint=self.b_constraint)
 
@@ -147,14 +175,8 @@ class Convolution1D(_ConvW):
         self._init_conv(nb_filter, init, activation, weights, border_mode, b_regularizer,
                         activity_regularizer, b_constraint, bias)
         self._init_w(W_regularizer, W_constraint)
-        owner = self.__class__.__name__
-        self.filter_length = positive_int(owner, 'filter_length', filter_length)
-        self.subsample_length = positive_int(owner, 'subsample_length', subsample_length)
+        self._init_steps(filter_length, subsample_length, input_dim, input_length, kwargs)
         self.subsample = (self.subsample_length, 1)
-        self.input_dim = input_dim
-        self.input_length = input_length
-        if self.input_dim:
-            kwargs['input_shape'] = (self.input_length, self.input_dim)
         super(Convolution1D, self).__init__(**kwargs)
 
     def build(self, input_shape):
@@ -177,9 +199,7 @@ class Convolution1D(_ConvW):
     def get_config(self):
         config = Layer.get_config(self)
         config.update(self._conv_config())
-        config.update({'filter_length': self.filter_length,
-                       'subsample_length': self.subsample_length,
-                       'input_dim': self.input_dim, 'input_length': self.input_length})
+        config.update(self._steps_config())
         return config
 
 
@@ -226,14 +246,11 @@ class Convolution2D(_ConvW):
                  weights=None, border_mode='valid', subsample=(1, 1), dim_ordering='default',
                  W_regularizer=None, b_regularizer=None, activity_regularizer=None,
                  W_constraint=None, b_constraint=None, bias=True, **kwargs):
-        owner = self.__class__.__name__
-        self.dim_ordering = normalize_dim_ordering(owner, dim_ordering)
+        self.dim_ordering = normalize_dim_ordering(self.__class__.__name__, dim_ordering)
         self._init_conv(nb_filter, init, activation, weights, border_mode, b_regularizer,
                         activity_regularizer, b_constraint, bias)
         self._init_w(W_regularizer, W_constraint)
-        self.nb_row = positive_int(owner, 'nb_row', nb_row)
-        self.nb_col = positive_int(owner, 'nb_col', nb_col)
-        self.subsample = int_tuple(owner, 'subsample', subsample, 2)
+        self._init_rows_cols(nb_row, nb_col, subsample)
         super(Convolution2D, self).__init__(**kwargs)
 
     def build(self, input_shape):
@@ -261,8 +278,7 @@ class Convolution2D(_ConvW):
     def get_config(self):
         config = Layer.get_config(self)
         config.update(self._conv_config())
-        config.update({'nb_row': self.nb_row, 'nb_col': self.nb_col,
-                       'subsample': self.subsample, 'dim_ordering': self.dim_ordering})
+        config.update(self._rows_cols_config())
         return config
 
 
@@ -368,9 +384,7 @@ class SeparableConvolution2D(_Conv):
         self.dim_ordering = normalize_dim_ordering(owner, dim_ordering)
         self._init_conv(nb_filter, init, activation, weights, border_mode, b_regularizer,
                         activity_regularizer, b_constraint, bias)
-        self.nb_row = positive_int(owner, 'nb_row', nb_row)
-        self.nb_col = positive_int(owner, 'nb_col', nb_col)
-        self.subsample = int_tuple(owner, 'subsample', subsample, 2)
+        self._init_rows_cols(nb_row, nb_col, subsample)
         self.depth_multiplier = positive_int(owner, 'depth_multiplier', depth_multiplier)
         self.depthwise_regularizer = regularizers.get(depthwise_regularizer)
         self.pointwise_regularizer = regularizers.get(pointwise_regularizer)
@@ -415,9 +429,8 @@ class SeparableConvolution2D(_Conv):
         config.update(self._conv_config())
         # Keras 1.2.2 wrote the depthwise regularizer under 'pointwise_regularizer' too; the
         # pointwise one is saved here.
-        config.update({'nb_row': self.nb_row, 'nb_col': self.nb_col,
-                       'subsample': self.subsample, 'depth_multiplier': self.depth_multiplier,
-                       'dim_ordering': self.dim_ordering,
+        config.update(self._rows_cols_config())
+        config.update({'depth_multiplier': self.depth_multiplier,
                        'depthwise_regularizer': config_of(self.depthwise_regularizer),
                        'pointwise_regularizer': config_of(self.pointwise_regularizer),
                        'depthwise_constraint': config_of(self.depthwise_constraint),

@@ -9,6 +9,7 @@ import numpy as np
 
 from .. import activations
 from .. import backend as K
+from ..backend.config import normalize_dim_ordering
 from .. import constraints
 from .. import initializations
 from .. import regularizers
@@ -186,12 +187,7 @@ class _SpatialDropoutND(Dropout):
     spatial_axes = None
 
     def __init__(self, p, dim_ordering='default', **kwargs):
-        if dim_ordering == 'default':
-            dim_ordering = K.image_dim_ordering()
-        if dim_ordering not in ('th', 'tf'):
-            raise ValueError("%s: dim_ordering must be 'th', 'tf' or 'default'; got %r"
-                             % (self.__class__.__name__, dim_ordering))
-        self.dim_ordering = dim_ordering
+        self.dim_ordering = normalize_dim_ordering(self.__class__.__name__, dim_ordering)
         super(_SpatialDropoutND, self).__init__(p, **kwargs)
         self.input_spec = [InputSpec(ndim=self.spatial_axes + 2)]
 

@@ -11,38 +11,20 @@ A patch is flattened in the input's own axis order: (steps, features) in 1-D; (s
 cols) for 'th' and (rows, cols, stack) for 'tf' in 2-D. Unlike a convolution the patch is
 not flipped.
 """
-from .. import activations
 from .. import backend as K
-from .. import constraints
-from .. import initializations
-from .. import regularizers
-from ..engine.topology import InputSpec, Layer, register_layer_class
-from .core import config_of, set_initial_weights
-from .pooling import (check_border_mode, int_tuple, normalize_dim_ordering, positive_int,
-                      spatial_axes, window_output_lengths)
+from ..backend.config import normalize_dim_ordering
+from ..engine.topology import Layer, register_layer_class
+from .convolutional import _ConvW
+from .core import set_initial_weights
+from .pooling import spatial_axes, window_output_lengths
 
 __all__ = ['LocallyConnected1D', 'LocallyConnected2D']
 
 
-class _LocallyConnected(Layer):
-    """The arguments both layers share, their W and b, and the unshared product."""
-    rank = None
-
-    def _init_local(self, nb_filter, init, activation, weights, border_mode, W_regularizer,
-                    b_regularizer, activity_regularizer, W_constraint, b_constraint, bias):
-        owner = self.__class__.__name__
-        self.nb_filter = positive_int(owner, 'nb_filter', nb_filter)
-        self.init = initializations.get(init)
-        self.activation = activations.get(activation)
-        self.border_mode = check_border_mode(owner, border_mode, ('valid',))
-        self.W_regularizer = regularizers.get(W_regularizer)
-        self.b_regularizer = regularizers.get(b_regularizer)
-        self.activity_regularizer = regularizers.get(activity_regularizer)
-        self.W_constraint = constraints.get(W_constraint)
-        self.b_constraint = constraints.get(b_constraint)
-        self.bias = bias
-        self.initial_weights = weights
-        self.input_spec = [InputSpec(ndim=self.rank + 2)]
+class _LocallyConnected(_ConvW):
+    """What both layers share with the convolutions (arguments, regularizers, config); here
+    W and b, and the unshared product."""
+    border_modes = ('valid',)
 
     def _require_known(self, input_shape):
         if not all(input_shape[1:]):
@@ -50,13 +32,11 @@ class _LocallyConnected(Layer):
                              'aside); got %s' % (self.__class__.__name__, self.name,
                                                  tuple(input_shape)))
 
-    def _add_W_b(self, b_shape):
+    def _add_unshared_W_b(self, b_shape):
+        # Keras 1.2.2 gives the initialization no dim_ordering here (unlike a conv kernel)
         self.W = self.add_weight(self.W_shape, self.init, name='W',
                                  regularizer=self.W_regularizer, constraint=self.W_constraint)
-        self.b = None
-        if self.bias:
-            self.b = self.add_weight(b_shape, 'zero', name='b', regularizer=self.b_regularizer,
-                                     constraint=self.b_constraint)
+        self._add_bias(b_shape)
         set_initial_weights(self)
 
     def _unshared_dot(self, patches):
@@ -65,15 +45,6 @@ class _LocallyConnected(Layer):
         feature_dim = self.W_shape[1]
         x = K.concatenate([K.reshape(p, (1, -1, feature_dim)) for p in patches], axis=0)
         return K.batch_dot(x, self.W)
-
-    def _local_config(self):
-        return {'nb_filter': self.nb_filter, 'init': self.init.__name__,
-                'activation': self.activation.__name__, 'border_mode': self.border_mode,
-                'W_regularizer': config_of(self.W_regularizer),
-                'b_regularizer': config_of(self.b_regularizer),
-                'activity_regularizer': config_of(self.activity_regularizer),
-                'W_constraint': config_of(self.W_constraint),
-                'b_constraint': config_of(self.b_constraint), 'bias': self.bias}
 
 
 @register_layer_class
@@ -86,22 +57,17 @@ class LocallyConnected1D(_LocallyConnected):
                  weights=None, border_mode='valid', subsample_length=1, W_regularizer=None,
                  b_regularizer=None, activity_regularizer=None, W_constraint=None,
                  b_constraint=None, bias=True, input_dim=None, input_length=None, **kwargs):
-        self._init_local(nb_filter, init, activation, weights, border_mode, W_regularizer,
-                         b_regularizer, activity_regularizer, W_constraint, b_constraint, bias)
-        owner = self.__class__.__name__
-        self.filter_length = positive_int(owner, 'filter_length', filter_length)
-        self.subsample_length = positive_int(owner, 'subsample_length', subsample_length)
-        self.input_dim = input_dim
-        self.input_length = input_length
-        if self.input_dim:
-            kwargs['input_shape'] = (self.input_length, self.input_dim)
+        self._init_conv(nb_filter, init, activation, weights, border_mode, b_regularizer,
+                        activity_regularizer, b_constraint, bias)
+        self._init_w(W_regularizer, W_constraint)
+        self._init_steps(filter_length, subsample_length, input_dim, input_length, kwargs)
         super(LocallyConnected1D, self).__init__(**kwargs)
 
     def build(self, input_shape):
         self._require_known(input_shape)
         _, output_length, _ = self.get_output_shape_for(input_shape)
         self.W_shape = (output_length, self.filter_length * input_shape[2], self.nb_filter)
-        self._add_W_b((output_length, self.nb_filter))
+        self._add_unshared_W_b((output_length, self.nb_filter))
 
     def get_output_shape_for(self, input_shape):
         length, = window_output_lengths(self, input_shape, (1,), (self.filter_length,),
@@ -120,10 +86,8 @@ class LocallyConnected1D(_LocallyConnected):
 
     def get_config(self):
         config = Layer.get_config(self)
-        config.update(self._local_config())
-        config.update({'filter_length': self.filter_length,
-                       'subsample_length': self.subsample_length,
-                       'input_dim': self.input_dim, 'input_length': self.input_length})
+        config.update(self._conv_config())
+        config.update(self._steps_config())
         return config
 
 
@@ -142,13 +106,11 @@ class LocallyConnected2D(_LocallyConnected):
                  weights=None, border_mode='valid', subsample=(1, 1), dim_ordering='default',
                  W_regularizer=None, b_regularizer=None, activity_regularizer=None,
                  W_constraint=None, b_constraint=None, bias=True, **kwargs):
-        owner = self.__class__.__name__
-        self.dim_ordering = normalize_dim_ordering(owner, dim_ordering)
-        self._init_local(nb_filter, init, activation, weights, border_mode, W_regularizer,
-                         b_regularizer, activity_regularizer, W_constraint, b_constraint, bias)
-        self.nb_row = positive_int(owner, 'nb_row', nb_row)
-        self.nb_col = positive_int(owner, 'nb_col', nb_col)
-        self.subsample = int_tuple(owner, 'subsample', subsample, 2)
+        self.dim_ordering = normalize_dim_ordering(self.__class__.__name__, dim_ordering)
+        self._init_conv(nb_filter, init, activation, weights, border_mode, b_regularizer,
+                        activity_regularizer, b_constraint, bias)
+        self._init_w(W_regularizer, W_constraint)
+        self._init_rows_cols(nb_row, nb_col, subsample)
         super(LocallyConnected2D, self).__init__(**kwargs)
 
     def _rows_cols(self, input_shape):
@@ -162,7 +124,7 @@ class LocallyConnected2D(_LocallyConnected):
         stack = input_shape[1] if self.dim_ordering == 'th' else input_shape[3]
         self.W_shape = (self.output_row * self.output_col, self.nb_row * self.nb_col * stack,
                         self.nb_filter)
-        self._add_W_b((self.output_row, self.output_col, self.nb_filter))
+        self._add_unshared_W_b((self.output_row, self.output_col, self.nb_filter))
 
     def get_output_shape_for(self, input_shape):
         rows, cols = self._rows_cols(input_shape)
@@ -192,7 +154,6 @@ class LocallyConnected2D(_LocallyConnected):
 
     def get_config(self):
         config = Layer.get_config(self)
-        config.update(self._local_config())
-        config.update({'nb_row': self.nb_row, 'nb_col': self.nb_col,
-                       'subsample': self.subsample, 'dim_ordering': self.dim_ordering})
+        config.update(self._conv_config())
+        config.update(self._rows_cols_config())
         return config

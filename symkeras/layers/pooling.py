@@ -7,8 +7,10 @@ pooling then excluding the padding. 1-D pooling runs as 2-D pooling over (steps,
 ordering, as Keras 1.2.2 does.
 
 This module also holds the argument and shape helpers that the convolutional and
-locally-connected layers share with pooling (dim orderings, window tuples, output lengths)."""
+locally-connected layers share with pooling (window tuples, output lengths); dim_ordering
+arguments are resolved by backend.config.normalize_dim_ordering."""
 from .. import backend as K
+from ..backend.config import normalize_dim_ordering
 from ..engine.topology import InputSpec, Layer, register_layer_class
 from ..utils.generic_utils import check_number
 from ..utils.np_utils import conv_output_length
@@ -20,16 +22,6 @@ __all__ = ['MaxPooling1D', 'AveragePooling1D', 'MaxPooling2D', 'AveragePooling2D
 
 
 # ----------------------------------------------------------------------------- shared helpers
-
-def normalize_dim_ordering(owner, dim_ordering):
-    """'th' or 'tf'; 'default' is K.image_dim_ordering()."""
-    if dim_ordering == 'default':
-        dim_ordering = K.image_dim_ordering()
-    if dim_ordering not in ('th', 'tf'):
-        raise ValueError("%s: dim_ordering must be 'th', 'tf' or 'default'; got %r"
-                         % (owner, dim_ordering))
-    return dim_ordering
-
 
 def check_border_mode(owner, border_mode, allowed):
     if border_mode not in allowed:
@@ -151,10 +143,15 @@ class _Pooling1D(_PoolingND):
 
 
 class _Pooling2D3D(_PoolingND):
-    def __init__(self, pool_size, strides=None, border_mode='valid', dim_ordering='default',
-                 **kwargs):
+    """pool_size defaults to 2 along every spatial axis: Keras 1.2.2's (2, 2) and (2, 2, 2),
+    given here once for both ranks."""
+
+    def __init__(self, pool_size=None, strides=None, border_mode='valid',
+                 dim_ordering='default', **kwargs):
         super(_Pooling2D3D, self).__init__(**kwargs)
         dim_ordering = normalize_dim_ordering(self.__class__.__name__, dim_ordering)
+        if pool_size is None:
+            pool_size = (2,) * self.rank
         self._init_pooling(pool_size, strides, border_mode, dim_ordering)
 
     def get_config(self):
@@ -182,22 +179,12 @@ class MaxPooling2D(_Pooling2D3D):
     rank = 2
     pool_mode = 'max'
 
-    def __init__(self, pool_size=(2, 2), strides=None, border_mode='valid',
-                 dim_ordering='default', **kwargs):
-        super(MaxPooling2D, self).__init__(pool_size, strides, border_mode, dim_ordering,
-                                           **kwargs)
-
 
 @register_layer_class
 class AveragePooling2D(_Pooling2D3D):
     """Mean over pool_size windows of the (rows, cols) axes, every `strides`."""
     rank = 2
     pool_mode = 'avg'
-
-    def __init__(self, pool_size=(2, 2), strides=None, border_mode='valid',
-                 dim_ordering='default', **kwargs):
-        super(AveragePooling2D, self).__init__(pool_size, strides, border_mode, dim_ordering,
-                                               **kwargs)
 
 
 @register_layer_class
@@ -206,22 +193,12 @@ class MaxPooling3D(_Pooling2D3D):
     rank = 3
     pool_mode = 'max'
 
-    def __init__(self, pool_size=(2, 2, 2), strides=None, border_mode='valid',
-                 dim_ordering='default', **kwargs):
-        super(MaxPooling3D, self).__init__(pool_size, strides, border_mode, dim_ordering,
-                                           **kwargs)
-
 
 @register_layer_class
 class AveragePooling3D(_Pooling2D3D):
     """Mean over pool_size windows of the three spatial axes, every `strides`."""
     rank = 3
     pool_mode = 'avg'
-
-    def __init__(self, pool_size=(2, 2, 2), strides=None, border_mode='valid',
-                 dim_ordering='default', **kwargs):
-        super(AveragePooling3D, self).__init__(pool_size, strides, border_mode, dim_ordering,
-                                               **kwargs)
 
 
 # ----------------------------------------------------------------------------- global pooling

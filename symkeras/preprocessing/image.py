@@ -29,6 +29,7 @@ import warnings
 import numpy as np
 
 from .. import backend as K
+from ..backend.config import normalize_dim_ordering
 from ..utils.generic_utils import check_number
 
 FILL_MODES = ('constant', 'nearest', 'reflect', 'wrap')
@@ -44,16 +45,6 @@ def _pil_image(what):
         raise ImportError('%s needs Pillow (the PIL package) to read and write image files, '
                           'and it is not installed; install it with `pip install Pillow`' % what)
     return Image
-
-
-def _dim_ordering(owner, dim_ordering):
-    """'th' or 'tf'; 'default' is K.image_dim_ordering()."""
-    if dim_ordering == 'default':
-        dim_ordering = K.image_dim_ordering()
-    if dim_ordering not in ('th', 'tf'):
-        raise ValueError("%s: dim_ordering must be 'th', 'tf' or 'default'; got %r"
-                         % (owner, dim_ordering))
-    return dim_ordering
 
 
 def _check_fill_mode(owner, fill_mode):
@@ -252,7 +243,7 @@ def array_to_img(x, dim_ordering='default', scale=True):
     if x.ndim != 3:
         raise ValueError('array_to_img: x must be one image of rank 3; got shape %s'
                          % (x.shape,))
-    if _dim_ordering('array_to_img', dim_ordering) == 'th':
+    if normalize_dim_ordering('array_to_img', dim_ordering) == 'th':
         x = x.transpose(1, 2, 0)
     if scale:
         x += max(-np.min(x), 0)
@@ -271,7 +262,7 @@ def array_to_img(x, dim_ordering='default', scale=True):
 def img_to_array(img, dim_ordering='default'):
     """A PIL image (or anything numpy can convert) as a floatx array of rank 3, a grayscale
     image getting a channel axis of size 1."""
-    dim_ordering = _dim_ordering('img_to_array', dim_ordering)
+    dim_ordering = normalize_dim_ordering('img_to_array', dim_ordering)
     x = np.asarray(img, dtype=K.floatx())
     if x.ndim == 2:
         x = x[np.newaxis] if dim_ordering == 'th' else x[:, :, np.newaxis]
@@ -349,7 +340,7 @@ class ImageDataGenerator(object):
             raise TypeError('%s: preprocessing_function must be callable or None; got %r'
                             % (owner, preprocessing_function))
         self.preprocessing_function = preprocessing_function
-        self.dim_ordering = _dim_ordering(owner, dim_ordering)
+        self.dim_ordering = normalize_dim_ordering(owner, dim_ordering)
         # Axes of a batch (an image's are one less), named as in Keras 1.2.2.
         if self.dim_ordering == 'th':
             self.channel_index, self.row_index, self.col_index = 1, 2, 3
@@ -600,7 +591,7 @@ class NumpyArrayIterator(_SavingIterator):
         if self.y is not None and (self.y.ndim == 0 or len(self.y) != len(self.X)):
             raise ValueError('%s: X (images) and y (labels) must have the same length; got '
                              'X.shape = %s, y.shape = %s' % (owner, self.X.shape, self.y.shape))
-        self.dim_ordering = _dim_ordering(owner, dim_ordering)
+        self.dim_ordering = normalize_dim_ordering(owner, dim_ordering)
         _warn_channels(owner, self.X.shape, 1 if self.dim_ordering == 'th' else 3,
                        self.dim_ordering)
         self.image_data_generator = image_data_generator
@@ -649,7 +640,7 @@ class DirectoryIterator(_SavingIterator):
             raise ValueError("%s: color_mode must be 'rgb' or 'grayscale'; got %r"
                              % (owner, color_mode))
         self.color_mode = color_mode
-        self.dim_ordering = _dim_ordering(owner, dim_ordering)
+        self.dim_ordering = normalize_dim_ordering(owner, dim_ordering)
         channels = (3,) if color_mode == 'rgb' else (1,)
         self.image_shape = (channels + self.target_size if self.dim_ordering == 'th'
                             else self.target_size + channels)

@@ -194,6 +194,23 @@ def test_custom_init_without_dim_ordering_and_with_it():
     assert seen['ordered'] == 'tf'
 
 
+def regularized_model_losses(layer, data_shape):
+    """`layer` (built with W_regularizer l2(0.1) and b_regularizer l1(0.2), W and b
+    constraints and an activity regularizer) alone in a compiled Sequential: checks that the
+    model gathered both constraints and the W and b penalties, and returns W, b, random
+    input data of data_shape and the activity penalty on it, for the caller's reference."""
+    model = Sequential([layer])
+    model.compile('sgd', 'mse')
+    assert model.constraints == {layer.W: layer.W_constraint, layer.b: layer.b_constraint}
+    assert len(model.losses) == 3
+    W, b = layer.get_weights()
+    data = rand(*data_shape)
+    values = K.function([model.input], model.losses)([data])
+    np.testing.assert_allclose(values[0], 0.1 * (W ** 2).sum(), rtol=1e-5)
+    np.testing.assert_allclose(values[1], 0.2 * np.abs(b).sum(), rtol=1e-5)
+    return W, b, data, values[2]
+
+
 def test_convolution_2d_regularizers_and_constraints_reach_the_model():
     layer = Convolution2D(3, 2, 2, W_regularizer=regularizers.l2(0.1),
                           b_regularizer=regularizers.l1(0.2),
@@ -201,17 +218,9 @@ def test_convolution_2d_regularizers_and_constraints_reach_the_model():
                           W_constraint=constraints.maxnorm(2, axis=[1, 2, 3]),
                           b_constraint=constraints.nonneg(), input_shape=(2, 4, 4),
                           weights=[rand(3, 2, 2, 2), rand(3)])
-    model = Sequential([layer])
-    model.compile('sgd', 'mse')
-    assert model.constraints == {layer.W: layer.W_constraint, layer.b: layer.b_constraint}
-    assert len(model.losses) == 3
-    W, b = layer.get_weights()
-    data = rand(2, 2, 4, 4)
-    values = K.function([model.input], model.losses)([data])
-    np.testing.assert_allclose(values[0], 0.1 * (W ** 2).sum(), rtol=1e-5)
-    np.testing.assert_allclose(values[1], 0.2 * np.abs(b).sum(), rtol=1e-5)
+    W, b, data, activity = regularized_model_losses(layer, (2, 2, 4, 4))
     out = conv_ref(data, W, (1, 1), 'valid') + b[None, :, None, None]
-    np.testing.assert_allclose(values[2], 0.3 * np.abs(out).sum(), rtol=1e-4)
+    np.testing.assert_allclose(activity, 0.3 * np.abs(out).sum(), rtol=1e-4)
     config = layer.get_config()
     assert config['W_constraint'] == {'name': 'MaxNorm', 'm': 2, 'axis': [1, 2, 3]}
     copy = Convolution2D.from_config(config)

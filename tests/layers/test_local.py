@@ -10,6 +10,7 @@ from symkeras.engine.topology import layer_from_config
 from symkeras.layers.local import LocallyConnected1D, LocallyConnected2D
 from symkeras.models import Sequential
 
+from .test_convolutional import regularized_model_losses
 from .test_pooling import check_layer, predict, rand
 
 
@@ -140,17 +141,9 @@ def test_locally_connected_regularizers_and_constraints_reach_the_model():
                                W_constraint=constraints.maxnorm(2),
                                b_constraint=constraints.nonneg(), dim_ordering='tf',
                                input_shape=(3, 3, 1))
-    model = Sequential([layer])
-    model.compile('sgd', 'mse')
-    assert model.constraints == {layer.W: layer.W_constraint, layer.b: layer.b_constraint}
-    assert len(model.losses) == 3
-    W, b = layer.get_weights()
-    data = rand(2, 3, 3, 1)
-    values = K.function([model.input], model.losses)([data])
-    np.testing.assert_allclose(values[0], 0.1 * (W ** 2).sum(), rtol=1e-5)
-    np.testing.assert_allclose(values[1], 0.2 * np.abs(b).sum(), rtol=1e-5)
+    W, b, data, activity = regularized_model_losses(layer, (2, 3, 3, 1))
     out = local_2d_ref(data, W, b, 2, 2, (1, 1), 'tf')
-    np.testing.assert_allclose(values[2], 0.3 * (out ** 2).sum(), rtol=1e-4)
+    np.testing.assert_allclose(activity, 0.3 * (out ** 2).sum(), rtol=1e-4)
     copy = layer_from_config({'class_name': 'LocallyConnected2D', 'config': layer.get_config()})
     assert isinstance(copy.W_constraint, constraints.MaxNorm)
 

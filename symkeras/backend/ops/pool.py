@@ -197,10 +197,11 @@ class PoolIndex(Output):
         return 'int32', ins[0].shape
 
 
-class PoolGrad(Op):
-    """The gradient of Pool `pool` with respect to its input, from the input's shape (a
-    static vector), the output gradient g and, for max pooling, the PoolIndex of the node."""
-    static_inputs = (0,)
+class _OfPool(Op):
+    """An op derived from a Pool (its gradient and the gradient's gradient). It holds the
+    Pool's arguments, not the Pool, so that its key is made of plain values; `suffix` is
+    added to the Pool's name."""
+    suffix = None
 
     def __init__(self, pool):
         self.args = pool.args
@@ -211,7 +212,14 @@ class PoolGrad(Op):
 
     @property
     def name(self):
-        return self.pool.name + '_grad'
+        return self.pool.name + self.suffix
+
+
+class PoolGrad(_OfPool):
+    """The gradient of Pool `pool` with respect to its input, from the input's shape (a
+    static vector), the output gradient g and, for max pooling, the PoolIndex of the node."""
+    static_inputs = (0,)
+    suffix = '_grad'
 
     def infer(self, ins):
         x_shape = target_shape(ins, 0)
@@ -268,21 +276,11 @@ def _avg_adjoint(p, x_shape, gt):
     return gx[(slice(None), slice(None)) + inner]
 
 
-class PoolSelect(Op):
+class PoolSelect(_OfPool):
     """x (shaped like a max pooling's input) read at the elements the pooling chose (its
     PoolIndex): the gradient of PoolGrad with respect to the output gradient. Its own
     gradient is PoolGrad again."""
-
-    def __init__(self, pool):
-        self.args = pool.args
-
-    @property
-    def pool(self):
-        return Pool(*self.args)
-
-    @property
-    def name(self):
-        return self.pool.name + '_select'
+    suffix = '_select'
 
     def infer(self, ins):
         self.pool.check_input(ins[0])
