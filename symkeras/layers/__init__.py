@@ -8,3 +8,4 @@ from .local import *  # noqa: F401,F403
 from .noise import *  # noqa: F401,F403
 from .normalization import *  # noqa: F401,F403
 from .pooling import *  # noqa: F401,F403
+from .resampling import *  # noqa: F401,F403
