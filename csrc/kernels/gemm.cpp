@@ -59,7 +59,7 @@ template <> struct Vec<float> {
     using R = __m512;
     static R zero() { return _mm512_setzero_ps(); }
     static R set1(float x) { return _mm512_set1_ps(x); }
-    static R load(const float* p) { return _mm512_load_ps(p); }
+    static R load(const float* p) { return _mm512_loadu_ps(p); }
     static R fma(R a, R b, R c) { return _mm512_fmadd_ps(a, b, c); }
     static R mul(R a, R b) { return _mm512_mul_ps(a, b); }
     static R add(R a, R b) { return _mm512_add_ps(a, b); }
@@ -75,7 +75,7 @@ template <> struct Vec<double> {
     using R = __m512d;
     static R zero() { return _mm512_setzero_pd(); }
     static R set1(double x) { return _mm512_set1_pd(x); }
-    static R load(const double* p) { return _mm512_load_pd(p); }
+    static R load(const double* p) { return _mm512_loadu_pd(p); }
     static R fma(R a, R b, R c) { return _mm512_fmadd_pd(a, b, c); }
     static R mul(R a, R b) { return _mm512_mul_pd(a, b); }
     static R add(R a, R b) { return _mm512_add_pd(a, b); }
@@ -96,7 +96,7 @@ template <> struct Vec<float> {
     }
     static R zero() { return _mm256_setzero_ps(); }
     static R set1(float x) { return _mm256_set1_ps(x); }
-    static R load(const float* p) { return _mm256_load_ps(p); }
+    static R load(const float* p) { return _mm256_loadu_ps(p); }
     static R fma(R a, R b, R c) { return _mm256_fmadd_ps(a, b, c); }
     static R mul(R a, R b) { return _mm256_mul_ps(a, b); }
     static R add(R a, R b) { return _mm256_add_ps(a, b); }
@@ -115,7 +115,7 @@ template <> struct Vec<double> {
     }
     static R zero() { return _mm256_setzero_pd(); }
     static R set1(double x) { return _mm256_set1_pd(x); }
-    static R load(const double* p) { return _mm256_load_pd(p); }
+    static R load(const double* p) { return _mm256_loadu_pd(p); }
     static R fma(R a, R b, R c) { return _mm256_fmadd_pd(a, b, c); }
     static R mul(R a, R b) { return _mm256_mul_pd(a, b); }
     static R add(R a, R b) { return _mm256_add_pd(a, b); }
@@ -244,7 +244,7 @@ void pack_b(const Problem<T>& g, const T* B, int nr, int64_t p0, int64_t kc, int
 // (r, p) at a[r*lda + p], or a[r + p*lda] when TA) and a packed panel `b` of kc x NV vectors.
 // R is the tile's row count; TA a template argument so that the addressing is fixed.
 template <class T, int NV, int R, bool TA>
-void micro(int64_t kc, const T* __restrict a, int64_t lda, const T* __restrict b,
+void micro(int64_t kc, const T* __restrict a, int64_t lda, const T* __restrict b, int64_t bstep,
            T* C, int64_t ldc, int cols, const Epilogue<T>& e) {
     using V = Vec<T>;
     using Reg = typename V::R;
@@ -259,7 +259,7 @@ void micro(int64_t kc, const T* __restrict a, int64_t lda, const T* __restrict b
             const Reg x = V::set1(TA ? a[r] : a[r * lda + p]);
             for (int v = 0; v < NV; ++v) acc[r][v] = V::fma(x, bv[v], acc[r][v]);
         }
-        b += NV * L;
+        b += bstep;
         if (TA) a += lda;
     }
     const Reg alpha = V::set1(e.alpha), beta = V::set1(e.beta);
@@ -284,7 +284,7 @@ void micro(int64_t kc, const T* __restrict a, int64_t lda, const T* __restrict b
 }
 
 template <class T>
-using MicroFn = void (*)(int64_t, const T*, int64_t, const T*, T*, int64_t, int, const Epilogue<T>&);
+using MicroFn = void (*)(int64_t, const T*, int64_t, const T*, int64_t, T*, int64_t, int, const Epilogue<T>&);
 
 // The micro-kernel for a tile of `rows` rows (1 <= rows <= sizeof...(Rs)).
 template <class T, int NV, bool TA, int... Rs>
@@ -339,6 +339,9 @@ void empty_k(const Problem<T>& g, const T* bias, T* C, int64_t i0, int64_t i1, i
     }
 }
 
+// Products whose share has at most this many rows read B in place (see gemm_item).
+constexpr int64_t kDirectRows = 64;
+
 // The tiles `sh` of one product, with panels NV vectors wide; Bp holds a packed KC x NC block.
 template <class T, int NV, bool TA>
 void gemm_item(const Problem<T>& g, const T* A, const T* B, const T* bias, T* C, T* Bp, const Share& sh) {
@@ -354,11 +357,15 @@ void gemm_item(const Problem<T>& g, const T* A, const T* B, const T* bias, T* C,
     const int64_t kc_even = (g.K + (g.K + kKC - 1) / kKC - 1) / ((g.K + kKC - 1) / kKC);
     const int64_t rsa = TA ? 1 : g.lda, csa = TA ? g.lda : 1;
     const MicroFn<T> full = &micro<T, NV, MR, TA>;
+    // B read in place (no packing) when a panel serves few row tiles, so that packing would
+    // cost about as much as the product (a convolution's im2col times its few filters), and
+    // every panel is whole, so that no read runs past B's rows.
+    const bool direct = !g.tb && g.N % NR == 0 && i_end - sh.m0 * MR <= kDirectRows;
     for (int64_t j0 = sh.n0 * NR; j0 < n_end; j0 += NC) {
         const int64_t nc = std::min(NC, n_end - j0);
         for (int64_t p0 = 0; p0 < g.K; p0 += kc_even) {
             const int64_t kc = std::min(kc_even, g.K - p0);
-            pack_b(g, B, NR, p0, kc, j0, nc, Bp);
+            if (!direct) pack_b(g, B, NR, p0, kc, j0, nc, Bp);
             Epilogue<T> e{g.alpha, g.beta, nullptr, p0 == 0, p0 + kc == g.K, g.relu};
             for (int64_t i = sh.m0 * MR; i < i_end; i += MR) {
                 const int rows = (int)std::min<int64_t>(MR, g.M - i);
@@ -366,7 +373,8 @@ void gemm_item(const Problem<T>& g, const T* A, const T* B, const T* bias, T* C,
                 const T* a = A + i * rsa + p0 * csa;
                 for (int64_t j = j0; j < j0 + nc; j += NR) {
                     e.bias = bias ? bias + j : nullptr;
-                    fn(kc, a, g.lda, Bp + (j - j0) * kc, C + i * g.ldc + j, g.ldc,
+                    const T* b = direct ? B + p0 * g.ldb + j : Bp + (j - j0) * kc;
+                    fn(kc, a, g.lda, b, direct ? g.ldb : NR, C + i * g.ldc + j, g.ldc,
                        (int)std::min<int64_t>(NR, j0 + nc - j), e);
                 }
             }

@@ -125,6 +125,18 @@ def test_gemm_batched_with_broadcast_operands(dtype, batch, m, n, k):
                       share_a, share_b)
 
 
+@pytest.mark.parametrize('dtype', [np.float32, np.float64])
+@pytest.mark.parametrize('m,n,k,pad', [(32, 576, 288, 1), (64, 64, 300, 3), (5, 16, 7, 1),
+                                       (65, 64, 10, 0), (32, 70, 20, 0)])
+def test_gemm_reads_b_in_place_for_few_rows(dtype, m, n, k, pad):
+    """Up to 64 rows, whole panels and an untransposed B: B is read in place, unaligned rows
+    (pad), several K blocks (k > 256) and all; 65 rows or a partial panel pack B as before."""
+    rng = np.random.RandomState(m + n + k)
+    for alpha, beta in ALPHA_BETA[:3]:
+        check_problem(rng, dtype, 0, 0, m, n, k, alpha, beta, True, True, pad=pad)
+        check_problem(rng, dtype, 1, 0, m, n, k, alpha, beta, False, False, batch=2, pad=pad)
+
+
 @pytest.fixture
 def two_threads():
     """The parallel policy lowered so that every product takes the OpenMP path."""
