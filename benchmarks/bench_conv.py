@@ -3,6 +3,7 @@ matmul (OpenBLAS sgemm) on the same shapes, float32, in one run.
 
     python benchmarks/bench_conv.py                                             # two threads each
     OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 python benchmarks/bench_conv.py    # one thread each
+    python benchmarks/bench_conv.py --symkeras-only    # no numpy timings (A/B runs of two builds)
 
 Shapes: the convolutions of Keras' mnist_cnn (batch 128, 'th' ordering: 1->32 and 32->32, 3x3
 valid, on 28x28 and 26x26) and cifar10_cnn (its batch 32: 3->32 3x3 same on 32x32, 32->32 3x3
@@ -19,6 +20,7 @@ and one product dy @ col^T, dy first copied to (Cout, N*out_h*out_w). Figures ar
 symkeras function, then every numpy one (sleeping after numpy's, whose idle threads spin).
 """
 import os
+import sys
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -97,7 +99,7 @@ def symkeras_fns(x, w, g, border):
     return [lambda: f_fwd([x, w]), lambda: f_in([g, w, x]), lambda: f_k([x, g, w])]
 
 
-def main():
+def main(with_numpy=True):
     rng = np.random.RandomState(0)
     sk, ref, flops = [], [], []
     for label, N, C, F, H, k, border in CASES:
@@ -116,7 +118,9 @@ def main():
         sk += fs
         ref += ns
         flops.append(2.0 * N * F * C * k * k * out * out)
-    t_sk, t_np = median_times([sk, ref], ROUNDS, LOOP_SECONDS, OPENBLAS_SPIN_SECONDS)
+    times = median_times([sk, ref] if with_numpy else [sk], ROUNDS, LOOP_SECONDS,
+                         OPENBLAS_SPIN_SECONDS if with_numpy else 0.0)
+    t_sk, t_np = times[0], times[-1] if with_numpy else [float('nan')] * len(sk)
     print('float32, symkeras OpenMP threads: %d, OPENBLAS_NUM_THREADS=%s; medians of %d rounds'
           % (_core.get_num_threads(), os.environ.get('OPENBLAS_NUM_THREADS', 'default'), ROUNDS))
     print('%-32s %-9s %9s %9s %9s %9s %7s' % ('convolution', 'pass', 'sk ms', 'np ms', 'sk GF/s', 'np GF/s', 'np/sk'))
@@ -127,9 +131,10 @@ def main():
             ratios.append(tn / ts)
             print('%-32s %-9s %9.3f %9.3f %9.1f %9.1f %7.2f' % (case[0] if j == 0 else '', what, ts * 1e3, tn * 1e3,
                                                                 fl / ts / 1e9, fl / tn / 1e9, tn / ts))
-    print('geometric mean of the ratios (symkeras speed / numpy speed): %.2f, lowest %.2f'
-          % (float(np.exp(np.mean(np.log(ratios)))), min(ratios)))
+    if with_numpy:
+        print('geometric mean of the ratios (symkeras speed / numpy speed): %.2f, lowest %.2f'
+              % (float(np.exp(np.mean(np.log(ratios)))), min(ratios)))
 
 
 if __name__ == '__main__':
-    main()
+    main(with_numpy='--symkeras-only' not in sys.argv[1:])

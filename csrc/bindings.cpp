@@ -23,11 +23,12 @@ PYBIND11_MODULE(_core, m) {
     static py::exception<std::runtime_error> kernel_error_type(m, "KernelError", PyExc_RuntimeError);
     kernel_error = kernel_error_type.ptr();
 
-    py::class_<Program>(m, "Program")
+    py::class_<Program, std::shared_ptr<Program>>(m, "Program")
         .def(py::init<std::vector<BufSpec>, int64_t, std::vector<py::array>, std::vector<py::array>,
                       std::vector<OutputSpec>, int>())
         .def("add", &Program::add)
         .def("add_callback", &Program::add_callback)
+        .def("add_loop", &Program::add_loop, "Run `body` once per step (see LoopSpec in program.cpp).")
         .def("run", &Program::run, py::arg("inputs"), py::arg("step") = 0,
              "Run the program; a failing kernel raises KernelError(message, instruction index).")
         .def_readwrite("profile", &Program::profile)

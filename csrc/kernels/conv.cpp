@@ -1,5 +1,6 @@
-// Convolution over 1, 2 or 3 spatial axes, channels first, float32 and float64, as im2col +
-// GEMM (gemm.hpp). With a(k) = K-1-k when `flip` (true convolution, as Theano's) or k
+// Convolution over 1, 2 or 3 spatial axes, channels first, float32 and float64, as GEMMs
+// (gemm.hpp): with stride 1 reading the image in place through a table of row offsets, else
+// after im2col. With a(k) = K-1-k when `flip` (true convolution, as Theano's) or k
 // (cross-correlation), and positions outside the image reading as zero:
 //   conv_forward          y[n, o, i] = sum_{c, k} w[o, c, k] * x[n, q*C/G + c, i*s - p + a(k)*d]
 //                         (q = o / (Cout/G): the group of output channel o; c < C/G)
@@ -13,7 +14,12 @@
 //       p0, p1, p2, flip]: 1-d and 2-d convolutions have leading axes with S = K = O = 1.
 // x: N x C x S0 x S1 x S2; w: Cout x C/G x K0 x K1 x K2; y, dy: N x Cout x O0 x O1 x O2.
 //
-// Method: per sample, im2col writes the patches into `col` (C*K rows of O columns, the rows in
+// Method, stride 1 (see "stride 1, no im2col" below for the details and when it is used): on
+// a "wide" output layout with the image's row length, every patch row is a contiguous run of the
+// (padded) image, so the products read the image through a table of row offsets: the forward
+// pass w_q @ rows_q, the kernel gradient dy_q @ rows_q^T (dy widened with zeros in the gaps), and
+// the input gradient as the forward pass of dy padded, with w's channels exchanged and flipped.
+// Otherwise, per sample, im2col writes the patches into `col` (C*K rows of O columns, the rows in
 // w's memory order, so a group's rows are contiguous); the forward pass is then one product per
 // group w_q @ col_q, the kernel gradient dy_q @ col_q^T accumulated over the samples, and the
 // input gradient w_q^T @ dy_q into col followed by col2im (im2col's adjoint, which sums the
@@ -51,6 +57,20 @@ struct Geo {
             if (K[a] != 1 || st[a] != 1 || pb[a] != 0 || O[a] != S[a]) return false;
         return true;
     }
+    bool unit() const { return st[0] == 1 && st[1] == 1 && st[2] == 1; }
+    // For stride 1: the extent along axis a of the (padded or cropped) image the output reads,
+    // the size of that image per channel, and whether it differs from x.
+    int64_t span(int a) const { return O[a] + (K[a] - 1) * dl[a]; }
+    int64_t span_in() const { return span(0) * span(1) * span(2); }
+    bool padded() const {
+        for (int a = 0; a < 3; ++a)
+            if (pb[a] != 0 || span(a) != S[a]) return true;
+        return false;
+    }
+    // For stride 1: the length of a "wide" output row, the output laid out on the spans'
+    // strides (output (o0, o1, o2) at (o0*span1 + o1)*span2 + o2), from the first output to the
+    // last; equal to out() when there are no gaps. Needs out() > 0.
+    int64_t wide() const { return ((O[0] - 1) * span(1) + O[1] - 1) * span(2) + O[2]; }
 };
 
 Geo geo_of(const int64_t* ip) {
@@ -143,6 +163,163 @@ void col2im(const Geo& g, const T* col, T* x) {
     });
 }
 
+// ----------------------------------------------------------------------------- stride 1, no im2col
+// With stride 1, output (o0, o1, o2) reads, for tap (c, k), the image position o + a(k)*d
+// along every axis: on the wide layout (Geo::wide) the patch row of tap (c, k) is the
+// CONTIGUOUS run of the image of length wide() starting at row_offsets' entry for (c, k). The
+// forward pass is then one product per group with op(B) given by those row offsets
+// (gemm_product_rows), reading the image in place: no im2col. Padding is applied by copying the
+// sample into a zeroed image of the spans first, and the wide output rows are compacted into y.
+// The wide layout computes the gap columns too (for 26x26 images and 3x3 kernels, 622 columns
+// for 576 outputs), which costs less than im2col did. The input gradient of a stride-1
+// convolution is such a convolution too (of dy, see transposed()); the kernel gradient is the
+// product of dy, widened, with the transposed patch rows, packed by the GEMM from the table.
+
+// The forward geometry whose output is the input gradient of g (stride 1): dx[c, j] =
+// sum_{o, k} w[o, c, k] dy[o, j + p - a(k)*d] is the convolution of dy, padded by (K-1)*d - p
+// before, with the kernel wt[c, o, k] = w[o, c, k] (channels exchanged within each group) and
+// the opposite flip.
+inline Geo transposed(const Geo& g) {
+    Geo t = g;
+    t.C = g.Cout, t.Cout = g.C, t.flip = !g.flip;
+    for (int a = 0; a < 3; ++a) t.S[a] = g.O[a], t.O[a] = g.S[a], t.pb[a] = (g.K[a] - 1) * g.dl[a] - g.pb[a];
+    return t;
+}
+
+// Whether the pass runs without im2col: stride 1, a kernel that needs patches at all, an output
+// and an image (an empty output leaves dw zero), and (measured on mnist and cifar shapes):
+// - a depth of at least 16 for the product of the forward pass computed: with depth 9 (a 3x3
+//   kernel on one channel) the product costs little next to writing its output, which the wide
+//   rows and their compaction double;
+// - for the input gradient, at least 4 rows (input channels per group): with 1 to 3 that product
+//   reads B for too few FMAs, while im2col's way (C*taps rows, col2im over few channels) is cheap;
+// - for the kernel gradient, at least as many patch rows as output channels per group: widening
+//   dy writes og*wide() per group where im2col wrote rows()*out() (3 channels and 32 filters:
+//   8-12% slower; 8 channels: 1.25x faster).
+inline bool rows_path(const Geo& g, Mode m) {
+    if (!g.unit() || g.direct() || g.out() == 0 || (m == BACKWARD_INPUT && g.in() == 0)) return false;
+    if (m == BACKWARD_INPUT) return g.cg() >= 4 && g.og() * g.taps() >= 16;
+    return g.rows() >= 16 && (m == FORWARD || g.rows() >= g.og());
+}
+
+// wt = the kernel of transposed(g): wt[q*cg + c, o, k] = w[q*og + o, c, k].
+template <class T>
+void transpose_kernel(const Geo& g, const T* w, T* wt) {
+    const int64_t cg = g.cg(), og = g.og(), taps = g.taps();
+    for (int64_t q = 0; q < g.G; ++q)
+        for (int64_t c = 0; c < cg; ++c)
+            for (int64_t o = 0; o < og; ++o)
+                std::memcpy(wt + ((q * cg + c) * og + o) * taps, w + ((q * og + o) * cg + c) * taps, sizeof(T) * taps);
+}
+
+// rows[c*taps + k] = the offset in a group's image (of the spans) of tap (c, k)'s patch row:
+// a(k)*d along every axis (tap() less the padding, which the image already has).
+inline void row_offsets(const Geo& g, int64_t* rows) {
+    const int64_t P1 = g.span(1), P2 = g.span(2);
+    int64_t r = 0;
+    for (int64_t c = 0; c < g.cg(); ++c)
+        for (int64_t k0 = 0; k0 < g.K[0]; ++k0)
+            for (int64_t k1 = 0; k1 < g.K[1]; ++k1)
+                for (int64_t k2 = 0; k2 < g.K[2]; ++k2)
+                    rows[r++] = c * g.span_in() + (tap(g, 0, k0) + g.pb[0]) * P1 * P2 +
+                                (tap(g, 1, k1) + g.pb[1]) * P2 + tap(g, 2, k2) + g.pb[2];
+}
+
+// The positions i in [0, S) of x along axis a that land inside the image of the spans.
+inline void kept(const Geo& g, int a, int64_t& lo, int64_t& hi) {
+    lo = std::clamp<int64_t>(-g.pb[a], 0, g.S[a]);
+    hi = std::clamp<int64_t>(g.span(a) - g.pb[a], lo, g.S[a]);
+}
+
+// img = x placed at the padding offsets inside a zero image of the spans (C channels), the
+// parts of x outside it dropped (the output does not reach them).
+template <class T>
+void pad_image(const Geo& g, const T* x, T* img) {
+    const int64_t P0 = g.span(0), P1 = g.span(1), P2 = g.span(2);
+    std::fill(img, img + g.C * g.span_in(), T(0));
+    int64_t lo[3], hi[3];
+    for (int a = 0; a < 3; ++a) kept(g, a, lo[a], hi[a]);
+    if (hi[2] == lo[2]) return;
+    for (int64_t c = 0; c < g.C; ++c)
+        for (int64_t i0 = lo[0]; i0 < hi[0]; ++i0)
+            for (int64_t i1 = lo[1]; i1 < hi[1]; ++i1)
+                std::memcpy(img + ((c * P0 + i0 + g.pb[0]) * P1 + i1 + g.pb[1]) * P2 + lo[2] + g.pb[2],
+                            x + ((c * g.S[0] + i0) * g.S[1] + i1) * g.S[2] + lo[2], sizeof(T) * (hi[2] - lo[2]));
+}
+
+// Calls f(wide_at, y_at) for every line of O2 outputs of M channels: its offset on the wide
+// layout (M rows of wide()) and in y (M rows of out()).
+template <class F>
+void for_output_lines(const Geo& g, int64_t M, F&& f) {
+    const int64_t P1 = g.span(1), P2 = g.span(2), Nw = g.wide();
+    for (int64_t o = 0; o < M; ++o)
+        for (int64_t o0 = 0; o0 < g.O[0]; ++o0)
+            for (int64_t o1 = 0; o1 < g.O[1]; ++o1)
+                f(o * Nw + (o0 * P1 + o1) * P2, o * g.out() + (o0 * g.O[1] + o1) * g.O[2]);
+}
+
+// y (M channels of out()) = the wide rows (M of wide()) without their gaps.
+template <class T>
+void compact(const Geo& g, const T* wide, int64_t M, T* y) {
+    for_output_lines(g, M, [&](int64_t w, int64_t o) { std::memcpy(y + o, wide + w, sizeof(T) * g.O[2]); });
+}
+
+// wide (M channels of wide()) = y (M channels of out()) with zeros in the gaps.
+template <class T>
+void widen(const Geo& g, const T* y, int64_t M, T* wide) {
+    std::fill(wide, wide + M * g.wide(), T(0));
+    for_output_lines(g, M, [&](int64_t w, int64_t o) { std::memcpy(wide + w, y + o, sizeof(T) * g.O[2]); });
+}
+
+// Prefetches x[0, n) into the cache: the product reads the image on as many streams as it has
+// rows, which the hardware prefetcher does not follow, so an image read cold from memory would
+// stall it at every cache line (this made it slower than im2col + GEMM).
+template <class T>
+void warm(const T* x, int64_t n) {
+    const char* p = reinterpret_cast<const char*>(x);
+    for (int64_t i = 0; i < n * (int64_t)sizeof(T); i += 64) __builtin_prefetch(p + i, 0, 2);
+}
+
+// The sample's image as the patch rows read it: x, or img holding x padded.
+template <class T>
+const T* image(const Geo& g, const T* x, T* img) {
+    if (g.padded()) {
+        pad_image(g, x, img);
+        return img;
+    }
+    warm(x, g.C * g.span_in());
+    return x;
+}
+
+// y = w (*) x for one sample of a stride-1 geometry; rows from row_offsets, img and wide the
+// sample's padded image and wide output (unused when not needed).
+template <class T>
+void forward_rows(const Geo& g, const T* x, const T* w, const int64_t* rows, T* y, T* img, T* wide,
+                  void* gw, int nt) {
+    const int64_t R = g.rows(), M = g.og(), O = g.out(), Nw = g.wide();
+    const T* src = image(g, x, img);
+    for (int64_t q = 0; q < g.G; ++q) {
+        T* c = Nw == O ? y + q * M * O : wide;
+        gemm_product_rows<T>(false, M, Nw, R, T(1), w + q * M * R, R, src + q * g.cg() * g.span_in(), rows, T(0), c,
+                             Nw, gw, nt);
+        if (Nw != O) compact(g, wide, M, y + q * M * O);
+    }
+}
+
+// dw = beta * dw + the kernel gradient of one sample of a stride-1 geometry: per group,
+// dy_q on the wide layout (zeros in the gaps) times the transposed patch rows.
+template <class T>
+void backward_kernel_rows(const Geo& g, const T* x, const T* dy, const int64_t* rows, T* dw, T beta, T* img,
+                          T* wide, void* gw, int nt) {
+    const int64_t R = g.rows(), M = g.og(), O = g.out(), Nw = g.wide();
+    const T* src = image(g, x, img);
+    if (Nw != O) widen(g, dy, g.Cout, wide);
+    const T* a = Nw != O ? wide : dy;
+    for (int64_t q = 0; q < g.G; ++q)
+        gemm_product_rows<T>(true, M, R, Nw, T(1), a + q * M * Nw, Nw, src + q * g.cg() * g.span_in(), rows, beta,
+                             dw + q * M * R, R, gw, nt);
+}
+
 // ----------------------------------------------------------------------------- one sample
 
 // The patch matrix of one sample: x itself when the geometry needs no im2col (a 1x1 kernel
@@ -189,12 +366,24 @@ void backward_kernel_sample(const Geo& g, const T* x, const T* dy, T* dw, T beta
 
 inline size_t round64(size_t n) { return (n + 63) / 64 * 64; }
 
-// Scratch per thread and per part of the batch, and how many parts threads sum the kernel
-// gradient over (twice the threads, so a thread that wakes late leaves its share to the others).
+// Scratch per thread (col, or img and wide, and the GEMM's), per part of the batch beyond the
+// first, and shared (the row table and the transposed kernel). The kernel gradient is summed
+// over twice as many parts as threads, so a thread that wakes late leaves its share to the others.
 template <class T>
 struct Scratch {
-    size_t col, gemm, part;
+    size_t col = 0, img = 0, wide = 0, gemm = 0, part = 0, table = 0, wt = 0;
     Scratch(const Geo& g, Mode m) {
+        if (rows_path(g, m)) {
+            const Geo f = m == BACKWARD_INPUT ? transposed(g) : g;   // the forward pass computed
+            const bool k = m == BACKWARD_KERNEL;
+            img = f.padded() ? round64(sizeof(T) * (size_t)(f.C * f.span_in())) : 0;
+            wide = f.wide() == f.out() ? 0 : round64(sizeof(T) * (size_t)((k ? f.Cout : f.og()) * f.wide()));
+            gemm = k ? gemm_scratch_bytes<T>(f.rows(), f.wide()) : gemm_scratch_bytes<T>(f.wide(), f.rows());
+            table = round64(sizeof(int64_t) * (size_t)f.rows());
+            wt = m == BACKWARD_INPUT ? round64(sizeof(T) * (size_t)(g.Cout * g.rows())) : 0;
+            part = k ? round64(sizeof(T) * (size_t)(g.Cout * g.rows())) : 0;
+            return;
+        }
         col = g.direct() ? 0 : round64(sizeof(T) * (size_t)(g.C * g.taps() * g.out()));
         gemm = m == FORWARD ? gemm_scratch_bytes<T>(g.out(), g.rows())
              : m == BACKWARD_INPUT ? gemm_scratch_bytes<T>(g.out(), g.og())
@@ -202,7 +391,8 @@ struct Scratch {
         part = m == BACKWARD_KERNEL ? round64(sizeof(T) * (size_t)(g.Cout * g.rows())) : 0;
     }
     static int64_t parts(int nt) { return nt == 1 ? 1 : 2 * (int64_t)nt; }
-    size_t bytes(int nt) const { return nt * (col + gemm) + (size_t)(parts(nt) - 1) * part; }
+    size_t thread() const { return col + img + wide + gemm; }
+    size_t bytes(int nt) const { return table + wt + nt * thread() + (size_t)(parts(nt) - 1) * part; }
 };
 
 template <class T>
@@ -242,13 +432,31 @@ int conv(const Args& a, Mode m) {
                 nt = t;
                 break;
             }
+    // The scratch: the row table and transposed kernel, each thread's, the kernel gradient's parts.
     char* work = static_cast<char*>(a.work);
-    auto col_of = [&](int t) { return reinterpret_cast<T*>(work + t * sc.col); };
-    auto gemm_of = [&](int t) { return static_cast<void*>(work + nt * sc.col + t * sc.gemm); };
-    T* partials = reinterpret_cast<T*>(work + nt * (sc.col + sc.gemm));
+    int64_t* table = reinterpret_cast<int64_t*>(work);
+    T* wt = reinterpret_cast<T*>(work + sc.table);
+    char* mine = work + sc.table + sc.wt;
+    auto at = [&](int t, size_t off) { return mine + t * sc.thread() + off; };
+    auto col_of = [&](int t) { return reinterpret_cast<T*>(at(t, 0)); };
+    auto img_of = [&](int t) { return reinterpret_cast<T*>(at(t, sc.col)); };
+    auto wide_of = [&](int t) { return reinterpret_cast<T*>(at(t, sc.col + sc.img)); };
+    auto gemm_of = [&](int t) { return static_cast<void*>(at(t, sc.col + sc.img + sc.wide)); };
+    T* partials = reinterpret_cast<T*>(mine + nt * sc.thread());
+    const bool rows = rows_path(g, m);
+    const Geo f = rows && m == BACKWARD_INPUT ? transposed(g) : g;   // the forward pass computed
+    if (rows) row_offsets(f, table);
+    if (rows && m == BACKWARD_INPUT) transpose_kernel(g, in1, wt);
 
     auto sample = [&](int64_t n, int t, int inner, T* dw, T beta) {
-        if (m == FORWARD)
+        if (rows && m == FORWARD)
+            forward_rows(f, in0 + n * xs, in1, table, out + n * ys, img_of(t), wide_of(t), gemm_of(t), inner);
+        else if (rows && m == BACKWARD_INPUT)
+            forward_rows(f, in0 + n * ys, wt, table, out + n * xs, img_of(t), wide_of(t), gemm_of(t), inner);
+        else if (rows)
+            backward_kernel_rows(g, in0 + n * xs, in1 + n * ys, table, dw, beta, img_of(t), wide_of(t), gemm_of(t),
+                                 inner);
+        else if (m == FORWARD)
             forward_sample(g, in0 + n * xs, in1, out + n * ys, col_of(t), gemm_of(t), inner);
         else if (m == BACKWARD_INPUT)
             backward_input_sample(g, in0 + n * ys, in1, out + n * xs, col_of(t), gemm_of(t), inner);

@@ -25,7 +25,11 @@
 // registers before the single store of the tile; partial tiles use masked loads/stores, edge
 // rows a micro-kernel instantiated for that row count, so edges cost no padding work in A.
 // Packing is also how a transposed B is read (in float32 with AVX-512, by 16 x 16 register
-// transposes).
+// transposes). Products of few rows read B in place instead (kDirectRows), packing only a
+// partial last panel; a last panel of at most one vector of columns is computed one vector wide.
+// gemm.hpp's gemm_product_rows gives B's rows by a table of offsets (a convolution's patch rows
+// read from the image itself): the micro-kernel's row policy (StepRows / TableRows) and pack_b
+// read them through it.
 // The packing buffers are the runtime's scratch memory (gemm_workspace sizes it). Products
 // above the runtime's gemm_flops threshold use OpenMP, in one parallel region without barriers:
 // over batch items when there are enough of them, otherwise each thread computes its own block
@@ -36,6 +40,7 @@
 #include <atomic>
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 #include <utility>
 
 #if defined(__AVX512F__) || defined(__AVX2__)
@@ -150,12 +155,34 @@ constexpr int64_t kBlockBytes = 512 * 1024;
 template <class T>
 int64_t block_cols(int nr) { return std::max<int64_t>(nr, kBlockBytes / (kKC * (int64_t)sizeof(T)) / nr * nr); }
 
-// One product of the batch, as the micro-kernels see it.
+// One product of the batch, as the micro-kernels see it. With a row table `brow` (gemm.hpp's
+// gemm_product_rows), B's stored row r (op(B)'s row r, or its column r when tb) is B + brow[r]
+// instead of B + r*ldb.
 template <class T>
 struct Problem {
     bool ta, tb, bias, relu;
     int64_t M, N, K, lda, ldb, ldc;
     T alpha, beta;
+    const int64_t* brow = nullptr;
+    const T* b_row(const T* B, int64_t p) const { return brow ? B + brow[p] : B + p * ldb; }
+};
+
+// Where the micro-kernel reads the rows of its slice of op(B), one after the other (row(), then
+// next()): a packed panel or B itself at a fixed row stride (StepRows), or B through the row
+// table (TableRows).
+template <class T>
+struct StepRows {
+    const T* b;
+    int64_t step;
+    const T* row() const { return b; }
+    void next() { b += step; }
+};
+template <class T>
+struct TableRows {
+    const T* b;
+    const int64_t* off;
+    const T* row() const { return b + *off; }
+    void next() { ++off; }
 };
 
 // What a tile's store does: on the first K block C = alpha*acc + beta*C + bias, on later ones
@@ -170,11 +197,11 @@ struct Epilogue {
 // ----------------------------------------------------------------------------- packing
 
 #if defined(__AVX512F__)
-// dst (16 x 16, row stride ds) = the transpose of src's 16 x 16 block (row stride ss), through
-// registers: sixteen columns of a transposed B packed at a time.
-inline void transpose16(const float* src, int64_t ss, float* dst, int64_t ds) {
+// dst (16 x 16, row stride ds) = the transpose of the 16 x 16 block whose row i is src[i] + p,
+// through registers: sixteen columns of a transposed B packed at a time.
+inline void transpose16(const float* const* src, int64_t p, float* dst, int64_t ds) {
     __m512 r[16], t[16];
-    for (int i = 0; i < 16; ++i) r[i] = _mm512_loadu_ps(src + i * ss);
+    for (int i = 0; i < 16; ++i) r[i] = _mm512_loadu_ps(src[i] + p);
     for (int i = 0; i < 16; i += 2) {
         t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
         t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
@@ -213,26 +240,27 @@ void pack_b(const Problem<T>& g, const T* B, int nr, int64_t p0, int64_t kc, int
         const int w = (int)std::min<int64_t>(nr, j0 + nc - j);
         if (!g.tb) {
             for (int64_t p = 0; p < kc; ++p) {
-                std::memcpy(dst + p * nr, B + (p0 + p) * g.ldb + j, sizeof(T) * w);
+                std::memcpy(dst + p * nr, g.b_row(B, p0 + p) + j, sizeof(T) * w);
                 for (int c = w; c < nr; ++c) dst[p * nr + c] = T(0);
             }
             continue;
         }
-        const T* src = B + j * g.ldb + p0;   // column c of the panel is src[c*ldb + p]
+        const T* src[2 * Vec<T>::L];   // column c of the panel is src[c][p]
+        for (int c = 0; c < w; ++c) src[c] = g.b_row(B, j + c) + p0;
         int c0 = 0;
 #if defined(__AVX512F__)
         if constexpr (sizeof(T) == 4) {
             for (; c0 + 16 <= w; c0 += 16) {
                 int64_t p = 0;
                 for (; p + 16 <= kc; p += 16)
-                    transpose16((const float*)(src + c0 * g.ldb + p), g.ldb, (float*)(dst + p * nr + c0), nr);
+                    transpose16(reinterpret_cast<const float* const*>(src + c0), p, (float*)(dst + p * nr + c0), nr);
                 for (; p < kc; ++p)
-                    for (int c = c0; c < c0 + 16; ++c) dst[p * nr + c] = src[c * g.ldb + p];
+                    for (int c = c0; c < c0 + 16; ++c) dst[p * nr + c] = src[c][p];
             }
         }
 #endif
         for (int64_t p = 0; p < kc; ++p) {
-            for (int c = c0; c < w; ++c) dst[p * nr + c] = src[c * g.ldb + p];
+            for (int c = c0; c < w; ++c) dst[p * nr + c] = src[c][p];
             for (int c = w; c < nr; ++c) dst[p * nr + c] = T(0);
         }
     }
@@ -241,11 +269,12 @@ void pack_b(const Problem<T>& g, const T* B, int nr, int64_t p0, int64_t kc, int
 // ----------------------------------------------------------------------------- micro-kernel
 
 // The tile C[0:R, 0:cols] (row stride ldc) from kc steps of op(A) read from `a` (element
-// (r, p) at a[r*lda + p], or a[r + p*lda] when TA) and a packed panel `b` of kc x NV vectors.
-// R is the tile's row count; TA a template argument so that the addressing is fixed.
-template <class T, int NV, int R, bool TA>
-void micro(int64_t kc, const T* __restrict a, int64_t lda, const T* __restrict b, int64_t bstep,
-           T* C, int64_t ldc, int cols, const Epilogue<T>& e) {
+// (r, p) at a[r*lda + p], or a[r + p*lda] when TA) and kc rows of NV vectors of op(B) read
+// through b (Rows: StepRows or TableRows). R is the tile's row count; TA a template argument
+// so that the addressing is fixed.
+template <class T, int NV, int R, bool TA, class Rows>
+void micro(int64_t kc, const T* __restrict a, int64_t lda, Rows b, T* C, int64_t ldc, int cols,
+           const Epilogue<T>& e) {
     using V = Vec<T>;
     using Reg = typename V::R;
     constexpr int L = V::L;
@@ -254,12 +283,13 @@ void micro(int64_t kc, const T* __restrict a, int64_t lda, const T* __restrict b
         for (int v = 0; v < NV; ++v) acc[r][v] = V::zero();
     for (int64_t p = 0; p < kc; ++p) {
         Reg bv[NV];
-        for (int v = 0; v < NV; ++v) bv[v] = V::load(b + v * L);
+        const T* __restrict br = b.row();
+        for (int v = 0; v < NV; ++v) bv[v] = V::load(br + v * L);
+        b.next();
         for (int r = 0; r < R; ++r) {
             const Reg x = V::set1(TA ? a[r] : a[r * lda + p]);
             for (int v = 0; v < NV; ++v) acc[r][v] = V::fma(x, bv[v], acc[r][v]);
         }
-        b += bstep;
         if (TA) a += lda;
     }
     const Reg alpha = V::set1(e.alpha), beta = V::set1(e.beta);
@@ -283,18 +313,26 @@ void micro(int64_t kc, const T* __restrict a, int64_t lda, const T* __restrict b
     }
 }
 
-template <class T>
-using MicroFn = void (*)(int64_t, const T*, int64_t, const T*, int64_t, T*, int64_t, int, const Epilogue<T>&);
+template <class T, class Rows>
+using MicroFn = void (*)(int64_t, const T*, int64_t, Rows, T*, int64_t, int, const Epilogue<T>&);
 
 // The micro-kernel for a tile of `rows` rows (1 <= rows <= sizeof...(Rs)).
-template <class T, int NV, bool TA, int... Rs>
-MicroFn<T> micro_for(int rows, std::integer_sequence<int, Rs...>) {
-    static constexpr MicroFn<T> table[] = {&micro<T, NV, Rs + 1, TA>...};
+template <class T, int NV, bool TA, class Rows, int... Rs>
+MicroFn<T, Rows> micro_for(int rows, std::integer_sequence<int, Rs...>) {
+    static constexpr MicroFn<T, Rows> table[] = {&micro<T, NV, Rs + 1, TA, Rows>...};
     return table[rows - 1];
 }
 
 template <class T, int NV>
 constexpr int tile_rows() { return NV == 2 ? Vec<T>::MR2 : Vec<T>::MR1; }
+
+// The micro-kernel for a tile of `rows` rows (1 <= rows <= tile_rows<T, NV>()).
+template <class T, int NV, bool TA, class Rows>
+MicroFn<T, Rows> micro_rows(int rows) {
+    constexpr int MR = tile_rows<T, NV>();
+    if (rows == MR) return &micro<T, NV, MR, TA, Rows>;
+    return micro_for<T, NV, TA, Rows>(rows, std::make_integer_sequence<int, MR>());
+}
 
 // ----------------------------------------------------------------------------- blocking
 
@@ -342,10 +380,20 @@ void empty_k(const Problem<T>& g, const T* bias, T* C, int64_t i0, int64_t i1, i
 // Products whose share has at most this many rows read B in place (see gemm_item).
 constexpr int64_t kDirectRows = 64;
 
+// op(B) from row p0 and column j read in place, the Direct way (StepRows: at B's row stride;
+// TableRows: through its row table).
+template <class T, class Direct>
+Direct rows_at(const Problem<T>& g, const T* B, int64_t p0, int64_t j) {
+    if constexpr (std::is_same_v<Direct, TableRows<T>>) return Direct{B + j, g.brow + p0};
+    else return Direct{B + p0 * g.ldb + j, g.ldb};
+}
+
 // The tiles `sh` of one product, with panels NV vectors wide; Bp holds a packed KC x NC block.
-template <class T, int NV, bool TA>
+// Direct: StepRows<T>, or TableRows<T> when g has a row table.
+template <class T, int NV, bool TA, class Direct>
 void gemm_item(const Problem<T>& g, const T* A, const T* B, const T* bias, T* C, T* Bp, const Share& sh) {
     constexpr int MR = tile_rows<T, NV>(), NR = NV * Vec<T>::L;
+    constexpr bool table = std::is_same_v<Direct, TableRows<T>>;
     const int64_t i_end = std::min(sh.m1 * MR, g.M), n_end = std::min(sh.n1 * NR, g.N);
     if (g.K == 0) {
         empty_k(g, bias, C, sh.m0 * MR, i_end, sh.n0 * NR, n_end);
@@ -356,26 +404,34 @@ void gemm_item(const Problem<T>& g, const T* A, const T* B, const T* bias, T* C,
     // each block beyond the first reads and writes C once more.
     const int64_t kc_even = (g.K + (g.K + kKC - 1) / kKC - 1) / ((g.K + kKC - 1) / kKC);
     const int64_t rsa = TA ? 1 : g.lda, csa = TA ? g.lda : 1;
-    const MicroFn<T> full = &micro<T, NV, MR, TA>;
     // B read in place (no packing) when a panel serves few row tiles, so that packing would
-    // cost about as much as the product (a convolution's im2col times its few filters), and
-    // every panel is whole, so that no read runs past B's rows.
-    const bool direct = !g.tb && g.N % NR == 0 && i_end - sh.m0 * MR <= kDirectRows;
+    // cost about as much as the product (a convolution's patches times its few filters). Only
+    // whole panels are: a partial last one is packed, since reading it in place would run past
+    // the end of B's rows. Without a row table, B is read in place only when all panels are whole.
+    const bool direct = !g.tb && i_end - sh.m0 * MR <= kDirectRows && (table || g.N % NR == 0);
     for (int64_t j0 = sh.n0 * NR; j0 < n_end; j0 += NC) {
         const int64_t nc = std::min(NC, n_end - j0);
+        // Columns [j0, in_place) are read in place, [in_place, j0 + nc) packed into Bp.
+        const int64_t in_place = direct ? std::min(j0 + nc, g.N / NR * NR) : j0;
         for (int64_t p0 = 0; p0 < g.K; p0 += kc_even) {
             const int64_t kc = std::min(kc_even, g.K - p0);
-            if (!direct) pack_b(g, B, NR, p0, kc, j0, nc, Bp);
+            if (in_place < j0 + nc) pack_b(g, B, NR, p0, kc, in_place, j0 + nc - in_place, Bp);
             Epilogue<T> e{g.alpha, g.beta, nullptr, p0 == 0, p0 + kc == g.K, g.relu};
             for (int64_t i = sh.m0 * MR; i < i_end; i += MR) {
                 const int rows = (int)std::min<int64_t>(MR, g.M - i);
-                const MicroFn<T> fn = rows == MR ? full : micro_for<T, NV, TA>(rows, std::make_integer_sequence<int, MR>());
+                const MicroFn<T, Direct> fd = micro_rows<T, NV, TA, Direct>(rows);
+                const MicroFn<T, StepRows<T>> fp = micro_rows<T, NV, TA, StepRows<T>>(rows);
+                // A packed panel of at most one vector of columns (the last of N = 32q + 14)
+                // is computed one vector wide.
+                const MicroFn<T, StepRows<T>> f1 = micro_rows<T, 1, TA, StepRows<T>>(rows);
                 const T* a = A + i * rsa + p0 * csa;
                 for (int64_t j = j0; j < j0 + nc; j += NR) {
                     e.bias = bias ? bias + j : nullptr;
-                    const T* b = direct ? B + p0 * g.ldb + j : Bp + (j - j0) * kc;
-                    fn(kc, a, g.lda, b, direct ? g.ldb : NR, C + i * g.ldc + j, g.ldc,
-                       (int)std::min<int64_t>(NR, j0 + nc - j), e);
+                    T* c = C + i * g.ldc + j;
+                    const int cols = (int)std::min<int64_t>(NR, j0 + nc - j);
+                    if (j < in_place) fd(kc, a, g.lda, rows_at<T, Direct>(g, B, p0, j), c, g.ldc, cols, e);
+                    else (cols <= Vec<T>::L ? f1 : fp)(kc, a, g.lda, StepRows<T>{Bp + (j - in_place) * kc, NR}, c,
+                                                       g.ldc, cols, e);
                 }
             }
         }
@@ -413,15 +469,15 @@ size_t gemm_workspace(const int64_t* ip, int nip) {
     return ip[0] == F32 ? workspace_for<float>(ip, nip) : ip[0] == F64 ? workspace_for<double>(ip, nip) : 0;
 }
 
-template <class T, int NV, bool TA>
+template <class T, int NV, bool TA, class Direct>
 void run(const Problem<T>& g, const T* A, const T* B, const T* bias, T* C, int64_t batch,
          int64_t sa, int64_t sb, int64_t sc, char* work, int64_t slice, int nt) {
     constexpr int MR = tile_rows<T, NV>(), NR = NV * Vec<T>::L;
     const int64_t mt = (g.M + MR - 1) / MR, np = (g.N + NR - 1) / NR;
     if (nt == 1) {
         for (int64_t t = 0; t < batch; ++t)
-            gemm_item<T, NV, TA>(g, A + t * sa, B + t * sb, bias, C + t * sc, reinterpret_cast<T*>(work),
-                                 Share{0, mt, 0, np});
+            gemm_item<T, NV, TA, Direct>(g, A + t * sa, B + t * sb, bias, C + t * sc, reinterpret_cast<T*>(work),
+                                         Share{0, mt, 0, np});
         return;
     }
     // Items are (product, share) pairs: whole products when the batch gives every thread one.
@@ -433,21 +489,29 @@ void run(const Problem<T>& g, const T* A, const T* B, const T* bias, T* C, int64
         T* Bp = reinterpret_cast<T*>(work + omp_get_thread_num() * slice);
         for (int64_t k = next++; k < items; k = next++) {
             const int64_t t = k / per;
-            gemm_item<T, NV, TA>(g, A + t * sa, B + t * sb, bias, C + t * sc, Bp, sp.item(mt, np, k % per));
+            gemm_item<T, NV, TA, Direct>(g, A + t * sa, B + t * sb, bias, C + t * sc, Bp, sp.item(mt, np, k % per));
         }
     }
 }
 
 // run() instantiated for g's panel width and transposition of A.
+template <class T, class Direct>
+void run_as(const Problem<T>& g, const T* A, const T* B, const T* bias, T* C, int64_t batch,
+            int64_t sa, int64_t sb, int64_t sc, char* work, int64_t slice, int nt) {
+    auto go = [&](auto fn) { fn(g, A, B, bias, C, batch, sa, sb, sc, work, slice, nt); };
+    const bool one = panel_vectors<T>(g.N) == 1;
+    if (one && g.ta) go(run<T, 1, true, Direct>);
+    else if (one) go(run<T, 1, false, Direct>);
+    else if (g.ta) go(run<T, 2, true, Direct>);
+    else go(run<T, 2, false, Direct>);
+}
+
+// run() for g, read through its row table if it has one.
 template <class T>
 void run_any(const Problem<T>& g, const T* A, const T* B, const T* bias, T* C, int64_t batch,
              int64_t sa, int64_t sb, int64_t sc, char* work, int64_t slice, int nt) {
-    auto go = [&](auto fn) { fn(g, A, B, bias, C, batch, sa, sb, sc, work, slice, nt); };
-    const bool one = panel_vectors<T>(g.N) == 1;
-    if (one && g.ta) go(run<T, 1, true>);
-    else if (one) go(run<T, 1, false>);
-    else if (g.ta) go(run<T, 2, true>);
-    else go(run<T, 2, false>);
+    if (g.brow) run_as<T, TableRows<T>>(g, A, B, bias, C, batch, sa, sb, sc, work, slice, nt);
+    else run_as<T, StepRows<T>>(g, A, B, bias, C, batch, sa, sb, sc, work, slice, nt);
 }
 
 template <class T>
@@ -474,20 +538,30 @@ int gemm(const Args& a) {
 
 }  // namespace
 
-// The entry point of gemm.hpp: one product (batch 1), no epilogue.
+// The entry points of gemm.hpp: one product (batch 1), no epilogue.
 template <class T>
 size_t gemm_scratch_bytes(int64_t N, int64_t K) {
     return (size_t)slice_bytes(Problem<T>{false, false, false, false, 0, N, K, 0, 0, 0, T(1), T(0)});
 }
 
 template <class T>
+void product(const Problem<T>& g, const T* A, const T* B, T* C, void* work, int threads) {
+    if (g.M == 0 || g.N == 0) return;
+    run_any(g, A, B, static_cast<const T*>(nullptr), C, 1, 0, 0, 0, static_cast<char*>(work),
+            slice_bytes(g), threads);
+}
+
+template <class T>
 void gemm_product(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T alpha,
                   const T* A, int64_t lda, const T* B, int64_t ldb, T beta, T* C, int64_t ldc,
                   void* work, int threads) {
-    if (M == 0 || N == 0) return;
-    const Problem<T> g{trans_a, trans_b, false, false, M, N, K, lda, ldb, ldc, alpha, beta};
-    run_any(g, A, B, static_cast<const T*>(nullptr), C, 1, 0, 0, 0, static_cast<char*>(work),
-            slice_bytes(g), threads);
+    product(Problem<T>{trans_a, trans_b, false, false, M, N, K, lda, ldb, ldc, alpha, beta}, A, B, C, work, threads);
+}
+
+template <class T>
+void gemm_product_rows(bool trans_b, int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t lda,
+                       const T* B, const int64_t* brow, T beta, T* C, int64_t ldc, void* work, int threads) {
+    product(Problem<T>{false, trans_b, false, false, M, N, K, lda, 0, ldc, alpha, beta, brow}, A, B, C, work, threads);
 }
 
 template size_t gemm_scratch_bytes<float>(int64_t, int64_t);
@@ -496,6 +570,10 @@ template void gemm_product<float>(bool, bool, int64_t, int64_t, int64_t, float, 
                                   const float*, int64_t, float, float*, int64_t, void*, int);
 template void gemm_product<double>(bool, bool, int64_t, int64_t, int64_t, double, const double*, int64_t,
                                    const double*, int64_t, double, double*, int64_t, void*, int);
+template void gemm_product_rows<float>(bool, int64_t, int64_t, int64_t, float, const float*, int64_t, const float*,
+                                       const int64_t*, float, float*, int64_t, void*, int);
+template void gemm_product_rows<double>(bool, int64_t, int64_t, int64_t, double, const double*, int64_t, const double*,
+                                        const int64_t*, double, double*, int64_t, void*, int);
 
 SK_KERNEL_WITH_WORKSPACE(gemm, gemm_workspace) {
     int rc = dispatch_float(a.ip[0], [&](auto t) { return gemm<decltype(t)>(a); });

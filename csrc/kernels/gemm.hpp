@@ -21,6 +21,14 @@ void gemm_product(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T
                   const T* A, int64_t lda, const T* B, int64_t ldb, T beta, T* C, int64_t ldc,
                   void* work, int threads);
 
+// The same product with B's rows given by a table of offsets instead of a row stride: element
+// (p, j) of op(B) is B[brow[p] + j] (brow has K entries), or B[brow[j] + p] when trans_b (brow has
+// N entries). Rows may overlap, as the shifted windows of an image do. B is read only at those
+// elements (p < K, j < N). Scratch as gemm_product's.
+template <class T>
+void gemm_product_rows(bool trans_b, int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t lda,
+                       const T* B, const int64_t* brow, T beta, T* C, int64_t ldc, void* work, int threads);
+
 extern template size_t gemm_scratch_bytes<float>(int64_t, int64_t);
 extern template size_t gemm_scratch_bytes<double>(int64_t, int64_t);
 extern template void gemm_product<float>(bool, bool, int64_t, int64_t, int64_t, float, const float*,
@@ -29,5 +37,11 @@ extern template void gemm_product<float>(bool, bool, int64_t, int64_t, int64_t, 
 extern template void gemm_product<double>(bool, bool, int64_t, int64_t, int64_t, double, const double*,
                                           int64_t, const double*, int64_t, double, double*, int64_t,
                                           void*, int);
+
+extern template void gemm_product_rows<float>(bool, int64_t, int64_t, int64_t, float, const float*, int64_t,
+                                              const float*, const int64_t*, float, float*, int64_t, void*, int);
+extern template void gemm_product_rows<double>(bool, int64_t, int64_t, int64_t, double, const double*, int64_t,
+                                               const double*, const int64_t*, double, double*, int64_t, void*,
+                                               int);
 
 }  // namespace sk

@@ -20,5 +20,6 @@ from .ops.linalg import *         # noqa: F401,F403
 from .ops.random import *         # noqa: F401,F403
 from .ops.control import *        # noqa: F401,F403
 from .ops.pool import *           # noqa: F401,F403
-from .ops.conv import *  # noqa: F401,F403
+from .ops.conv import *           # noqa: F401,F403
+from .ops.rnn import *            # noqa: F401,F403
 

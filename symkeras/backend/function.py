@@ -165,8 +165,8 @@ class Function:
             where = describe(node.prov) if node is not None else ' [outputs and updates]'
             op = node.op.name if node is not None else ''
             detail = ' {%s}' % node.op.detail if node is not None and node.op.detail else ''
-            lines.append('%4d  %-14s %-18s%s%s' % (i, names[k] if k >= 0 else 'callback', op,
-                                                   where, detail))
+            kernel = names[k] if k >= 0 else 'loop' if k == -2 else 'callback'
+            lines.append('%4d  %-14s %-18s%s%s' % (i, kernel, op, where, detail))
         return '\n'.join(lines)
 
     def profile_report(self):

@@ -21,15 +21,26 @@ def gradients(loss, variables):
     order = _on_paths(lnode, target_set)
     on_path = set(order)
     grads = {lnode: [Tensor(as_node(1.0, lnode.dtype))]}
+    pending = {}   # multi-output node -> {output index: gradient} gathered from its projections
     for node in reversed(order):
         # a target's gradient stays in `grads` to be returned; other entries are freed once used
         gs = grads.get(node) if node in target_set else grads.pop(node, None)
-        if not gs or not node.inputs:
+        if _projection_of_multi(node):
+            if gs:   # a projection comes before its node in this order: hold its gradient
+                pending.setdefault(node.inputs[0], {})[node.op.index] = _sum(gs)
             continue
-        g = _sum(gs)
+        outs = pending.pop(node, {})
+        if (not gs and not outs) or not node.inputs:
+            continue
         ins = [Tensor(i) for i in node.inputs]
         with layer_scope(_backward_label(node)):
-            in_grads = node.op.grad(ins, Tensor(node), g)
+            if hasattr(node.op, 'grad_outputs'):
+                if gs:
+                    outs[0] = _sum(gs)
+                wanted = [i in on_path and is_float(i.dtype) for i in node.inputs]
+                in_grads = node.op.grad_outputs(ins, Tensor(node), outs, wanted)
+            else:
+                in_grads = node.op.grad(ins, Tensor(node), _sum(gs))
         for inp, gi in zip(node.inputs, in_grads):
             if gi is None or inp not in on_path or not is_float(inp.dtype):
                 continue
@@ -42,6 +53,14 @@ def gradients(loss, variables):
         gs = grads.get(t)
         out.append(_sum(gs) if gs and is_float(t.dtype) else zeros_like(v))
     return out[0] if single else out
+
+
+def _projection_of_multi(node):
+    """True for a projection graph.Output(k) of a node whose op differentiates all its
+    outputs at once (grad_outputs: a loop)."""
+    from .graph import Output
+    return (isinstance(node.op, Output) and bool(node.inputs)
+            and hasattr(node.inputs[0].op, 'grad_outputs'))
 
 
 def _backward_label(node):

@@ -155,15 +155,16 @@ class Op:
 
 
 class Node:
-    __slots__ = ('op', 'inputs', 'dtype', 'shape', 'value', 'prov', '__weakref__')
+    __slots__ = ('op', 'inputs', 'dtype', 'shape', 'value', 'prov', 'types', '__weakref__')
 
-    def __init__(self, op, inputs, dtype, shape, value, prov):
+    def __init__(self, op, inputs, dtype, shape, value, prov, types=None):
         self.op = op
         self.inputs = inputs
         self.dtype = dtype
         self.shape = shape
         self.value = value
         self.prov = prov
+        self.types = types   # [(dtype, shape)] of every output of a multi-output op, else None
 
     @property
     def ndim(self):
@@ -187,9 +188,10 @@ def apply(op, *inputs, prov=None):
         return node
     prov = provenance() if prov is None else prov
     try:
-        dtype, shape = op.infer(inputs)
+        types = infer_types(op, inputs)
     except ShapeError as e:
         raise ShapeError('%s: %s%s' % (op.name, e, describe(prov))) from None
+    dtype, shape = types[0]
     value = None
     if op.pure and (static_size(shape) or 0) <= FOLD_LIMIT:
         value = op.fold(inputs)
@@ -200,11 +202,21 @@ def apply(op, *inputs, prov=None):
         # not entered under `key`: a constant does not keep its inputs alive, so their ids
         # could be reused by new nodes and the entry would then answer for a different graph
         return constant_node(value)
-    node = Node(op, tuple(inputs), dtype, tuple(shape), None, prov)
+    node = Node(op, tuple(inputs), dtype, tuple(shape), None, prov, types if len(types) > 1 else None)
     if op.pure:
         with _table_lock:
             node = _table.setdefault(key, node)
     return node
+
+
+def infer_types(op, ins):
+    """[(dtype, shape)] of the outputs of `op` on `ins`: one entry, or one per output of an op
+    that declares infer_outputs (a loop, whose outputs differ in shape and are read through
+    Output projections)."""
+    if hasattr(op, 'infer_outputs'):
+        return [(d, tuple(s)) for d, s in op.infer_outputs(ins)]
+    dtype, shape = op.infer(ins)
+    return [(dtype, shape)]
 
 
 def static_size(shape):
@@ -374,7 +386,8 @@ class Output(Op):
         return 'output%d' % self.index
 
     def infer(self, ins):
-        return ins[0].dtype, ins[0].shape
+        types = ins[0].types
+        return types[self.index] if types else (ins[0].dtype, ins[0].shape)
 
     def fold(self, ins):
         return None

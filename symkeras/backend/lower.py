@@ -29,7 +29,7 @@ import numpy as np
 
 from .. import _core
 from .graph import (DTYPE_CODES, FOLD_LIMIT, Constant, Output, Placeholder, ShapeError, VariableLeaf,
-                    describe)
+                    describe, infer_types)
 
 KERNEL_NAMES = _core.kernel_names()
 KernelError = _core.KernelError     # (message, instruction index) from a failing kernel
@@ -40,15 +40,16 @@ _ALIGN = 64
 
 class Meta:
     """What is known about a node's value in one specialisation."""
-    __slots__ = ('shape', 'dtype', 'value', 'node', 'buf', 'error')
+    __slots__ = ('shape', 'dtype', 'value', 'node', 'buf', 'error', 'types')
 
-    def __init__(self, shape, dtype, value=None, node=None):
+    def __init__(self, shape, dtype, value=None, node=None, types=None):
         self.shape = tuple(shape)
         self.dtype = dtype
         self.value = value
         self.node = node
         self.buf = None
         self.error = None    # the ShapeError of a node whose shapes do not fit
+        self.types = types   # the (dtype, shape) of every output of a multi-output op (graph.Node)
 
     @property
     def ndim(self):
@@ -68,7 +69,7 @@ class Lowering:
 
     def __init__(self):
         self.buffers = []       # [kind, index, nbytes]
-        self.code = []          # (kernel, bufs, ip, fp, callback, node)
+        self.code = []          # (kernel, bufs, ip, fp, callback or loop body, node)
         self.node = None        # the node being lowered (for provenance)
         self.temps = []         # buffers made by temp() while lowering self.node
         self.outputs = {}       # {k: Meta} of the needed outputs k >= 1 of self.node (graph.Output)
@@ -80,6 +81,11 @@ class Lowering:
     def emit(self, kernel, bufs, ip=(), fp=()):
         self.code.append((KERNELS[kernel], list(bufs), [int(i) for i in ip],
                           [float(f) for f in fp], None, self.node))
+
+    def loop(self, bodies, bufs, ip):
+        """A loop instruction: one _core.Program body per part of the batch, run once per step
+        (ops/loop.py)."""
+        self.code.append((None, list(bufs), [int(i) for i in ip], [], list(bodies), self.node))
 
     def callback(self, fn, meta):
         """Call fn with a copy of Meta `meta`'s value (a numpy array) each time this point of
@@ -127,15 +133,17 @@ def _specialise_node(node, metas):
             if ins[i].value is None:
                 raise ShapeError('input %d must be computable from shapes and constants '
                                  'before the step runs' % i)
-        dtype, shape = op.infer(ins)
-        if any(d is None for d in shape):
+        types = infer_types(op, ins)
+        dtype, shape = types[0]
+        if any(d is None for _, s in types for d in s):
             raise ShapeError('output shape %s is not known after specialisation' % (shape,))
         value = op.fold(ins) if op.pure and math.prod(shape) <= FOLD_LIMIT else None
     except ShapeError as e:
         m = Meta(node.shape, node.dtype, None, node)
         m.error = ShapeError('%s: %s%s' % (op.name, e, describe(node.prov)))
         return m
-    return Meta(shape, dtype, None if value is None else np.asarray(value, dtype=dtype), node)
+    return Meta(shape, dtype, None if value is None else np.asarray(value, dtype=dtype), node,
+                types if len(types) > 1 else None)
 
 
 def needed_nodes(order, metas, roots):
@@ -422,6 +430,8 @@ class _Builder:
         for kernel, bufs, ip, fp, fn, _ in L.code:
             if fn is None:
                 program.add(kernel, bufs, ip, fp)
+            elif isinstance(fn, list):
+                program.add_loop(fn, bufs, ip)
             else:
                 program.add_callback(fn, bufs[0])
         return program
@@ -538,6 +548,16 @@ def _release(free, off, n):
         i -= 1
         free.pop(i)
     free.insert(i, (off, n))
+
+
+def threads():
+    """The number of threads kernels may use (OMP_NUM_THREADS, K's setting)."""
+    return _core.get_num_threads()
+
+
+def gemm_flops():
+    """The flops above which a matrix product uses several threads (csrc/runtime/kernel.hpp)."""
+    return _core.parallel_policy()[2]
 
 
 def opcodes(family):

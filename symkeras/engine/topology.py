@@ -970,6 +970,12 @@ class Container(Layer):
     def stateful(self):
         return any(getattr(layer, 'stateful', False) for layer in self.layers)
 
+    def reset_states(self):
+        """Reset the states of the stateful layers (and of stateful nested models)."""
+        for layer in self.layers:
+            if getattr(layer, 'stateful', False) and hasattr(layer, 'reset_states'):
+                layer.reset_states()
+
     @property
     def trainable_weights(self):
         if not self.trainable:

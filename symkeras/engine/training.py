@@ -229,6 +229,14 @@ def _slice(arrays, start, stop=None):
     return [a[start:stop] for a in arrays]
 
 
+def slice_X(X, start=None, stop=None):
+    """Keras 1.2.2's slice_X: rows [start:stop] of an array, or of each array of a list (the
+    rows at the indices `start` when it is a list or an array)."""
+    if isinstance(X, list):
+        return _slice(X, start, stop)
+    return _slice([X], start, stop)[0]
+
+
 def weighted_objective(fn):
     """fn(y_true, y_pred) (a per-sample or per-timestep score) as the weighted, masked mean
     that Keras 1.2.2 trains on."""

@@ -119,9 +119,3 @@ class WrappedModel(Model):
             n = len(layer.weights)
             layer.set_weights(weights[:n])
             weights = weights[n:]
-
-    def reset_states(self):
-        """Reset the states of the stateful layers (those with reset_states)."""
-        for layer in self._weight_layers():
-            if getattr(layer, 'stateful', False) and hasattr(layer, 'reset_states'):
-                layer.reset_states()

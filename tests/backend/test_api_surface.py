@@ -1,5 +1,5 @@
 """symkeras.backend exposes the Keras 1.2.2 backend list (KERAS1_REFERENCE.md section 2.1),
-less rnn/map_fn/foldl/foldr and CTC, which come with later issues."""
+less CTC."""
 import symkeras.backend as K
 
 NAMES = '''
@@ -18,6 +18,7 @@ elu softmax softplus softsign sigmoid hard_sigmoid tanh categorical_crossentropy
 sparse_categorical_crossentropy binary_crossentropy dropout in_top_k random_normal
 random_uniform random_binomial
 conv1d conv2d conv3d deconv2d atrous_conv2d separable_conv2d pool2d pool3d
+rnn map_fn foldl foldr
 epsilon set_epsilon floatx set_floatx cast_to_floatx image_dim_ordering set_image_dim_ordering
 get_uid reset_uids is_keras_tensor backend legacy_weight_ordering set_legacy_weight_ordering
 '''.split()

@@ -261,6 +261,66 @@ def test_threaded_paths_match_and_repeat(threads, n_threads):
             np.testing.assert_array_equal(a, b)
 
 
+def _rows_cases():
+    """(x shape, w shape, dilation, border, groups, flip), stride 1, that conv.cpp computes without
+    im2col (see rows_path: all three passes but the kernel gradient of the 72 filters): wide rows
+    with gaps (2-d, 3-d) and without (1-d, and a kernel one wide: 12 x 16 outputs, N' = 192, whole
+    panels of 32 columns); a last panel partial (N' = 23*26 + 24 = 622); padding ('same', 'full',
+    an even kernel's cropped 'same'); dilation; groups; both flips; 72 filters (more than 64 rows:
+    op(B) packed through the row table); depth 288 and 432 (two blocks of K)."""
+    return [((2, 8, 10, 9), (6, 8, 3, 3), (1, 1), 'valid', 1, True),
+            ((1, 32, 26, 26), (5, 32, 3, 3), (1, 1), 'valid', 1, True),
+            ((2, 6, 14, 16), (6, 6, 3, 1), (1, 1), 'valid', 1, False),
+            ((2, 6, 9, 7), (72, 6, 2, 3), (1, 1), 'same', 1, False),
+            ((2, 4, 8, 11), (4, 4, 3, 2), (2, 3), 'full', 1, True),
+            ((3, 8, 7, 6), (8, 4, 3, 3), (2, 1), 'same', 2, True),
+            ((2, 5, 40), (7, 5, 5), (2,), 'same', 1, True),
+            ((1, 4, 5, 6, 7), (4, 4, 2, 3, 3), (1, 2, 1), 'valid', 1, False)]
+
+
+def _check_rows_case(xs, ws, dilation, border, groups, flip, dtype, N=None):
+    """The three passes of one case against the direct loops (group by group) and the adjoint
+    identities."""
+    tol = dict(rtol=2e-4, atol=2e-4) if dtype == 'float32' else dict(rtol=1e-10, atol=1e-10)
+    xs = (N,) + xs[1:] if N is not None else xs
+    nd = len(ws) - 2
+    attrs = ((1,) * nd, dilation, border, groups, flip)
+    op = Conv(*attrs)
+    x, w = rand(*xs).astype(dtype), rand(*ws).astype(dtype)
+    pads = [op.windows(xs[2:], ws[2:])[1][j][0] for j in range(nd)]
+    y = evaluate(lambda a, b: make(op, a, b), x, w)
+    geo = list(zip(pads, y.shape[2:]))
+    np.testing.assert_allclose(y, direct_conv(x, w, (1,) * nd, dilation, geo, flip, groups), **tol)
+    dy = rand(*y.shape).astype(dtype)
+    dx = evaluate(lambda g, b, a: make(ConvTranspose(*attrs), g, b, image_shape(a)), dy, w, x)
+    dw = evaluate(lambda a, g, b: make(ConvKernelGrad(*attrs), a, g, spatial(b)), x, dy, w)
+    cg, og = ws[1], ws[0] // groups
+    part = lambda t, n, q: t[:, q * n:(q + 1) * n]
+    want_dx = np.concatenate([direct_transpose(part(dy, og, q), w[q * og:(q + 1) * og], (1,) * nd, dilation, pads,
+                                               xs[2:], flip) for q in range(groups)], axis=1)
+    want_dw = np.concatenate([direct_kernel_grad(part(x, cg, q), part(dy, og, q), ws[2:], (1,) * nd, dilation, pads,
+                                                 flip) for q in range(groups)], axis=0)
+    np.testing.assert_allclose(dx, want_dx, **tol)
+    np.testing.assert_allclose(dw, want_dw, **tol)
+    lhs = np.sum(y.astype(np.float64) * dy)
+    np.testing.assert_allclose([np.sum(x * dx.astype(np.float64)), np.sum(w * dw.astype(np.float64))], [lhs, lhs],
+                               rtol=1e-4 if dtype == 'float32' else 1e-10, atol=1e-6)
+
+
+@pytest.mark.parametrize('dtype', ['float32', 'float64'])
+@pytest.mark.parametrize('case', range(8))
+def test_stride_one_without_im2col(case, dtype):
+    _check_rows_case(*_rows_cases()[case], dtype)
+
+
+@pytest.mark.parametrize('case', [0, 1, 3, 5])
+def test_stride_one_without_im2col_threaded_and_batches_0_1(threads, case):
+    """Samples over two threads, both threads inside each product (batch 1), and batch 0."""
+    _core.set_num_threads(2)
+    for N in (0, 1, 3):
+        _check_rows_case(*_rows_cases()[case], 'float32', N=N)
+
+
 def test_random_shapes_against_direct_loops():
     rng = np.random.RandomState(7)
     for _ in range(12):
@@ -402,3 +462,11 @@ def test_errors_of_shapes_known_only_at_run_time():
         g([np.zeros((1, 3, 4, 4), 'float32'), np.zeros((2, 3, 3, 3), 'float32')])
     with pytest.raises(ShapeError, match=r'deconv2d.*output_shape has 5 channels but the kernel makes 2'):
         K.deconv2d(x, K.placeholder(shape=(2, 3, 3, 3)), (None, 5, 7, 7))
+
+
+def test_kernel_gradient_reference_of_no_samples():
+    """ConvKernelGrad's numpy reference (used for constant folding) gives zeros for batch 0."""
+    from symkeras.backend.ops.conv_ops import ConvKernelGrad
+    op = ConvKernelGrad((1, 1), (1, 1), 'valid')
+    gw = op.ref(np.zeros((0, 2, 5, 5), 'float32'), np.zeros((0, 3, 3, 3), 'float32'), np.array([3, 3]))
+    np.testing.assert_array_equal(gw, np.zeros((3, 2, 3, 3), 'float32'))

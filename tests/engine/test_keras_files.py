@@ -20,10 +20,13 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 SHARED = os.environ.get('SHARED_DATA') or os.path.join(ROOT, '..', 'shared', 'data')
 FIXTURES = os.path.join(SHARED, 'keras-files')
 
-# The fixtures of dense and conv models (the recurrent ones come with the recurrent layers).
+# The fixtures of dense, conv and recurrent models.
 # k122_conv_th: conv valid relu, conv same, max-pool, flatten, dense softmax, 'th' ordering,
 # Theano's true convolution.
-KERAS_122 = ['k122_sequential_mlp', 'k122_functional_2in_2out', 'k122_batchnorm', 'k122_conv_th']
+KERAS_122 = ['k122_sequential_mlp', 'k122_functional_2in_2out', 'k122_batchnorm', 'k122_conv_th',
+             # Embedding(mask_zero) + LSTM / GRU / SimpleRNN (consume_less 'cpu', per-gate
+             # weights) + Dense, on left-padded sequences
+             'k122_embedding_lstm', 'k122_embedding_gru', 'k122_embedding_simplernn']
 
 
 def fixture(name):

@@ -910,3 +910,14 @@ def test_unpicklable_yield_in_a_process_is_reported():
 
     with pytest.raises(RuntimeError, match='cannot pickle'):
         model.predict_generator(gen(), 10, pickle_safe=True)
+
+
+def test_slice_X():
+    from symkeras.engine.training import slice_X
+    a, b = np.arange(12).reshape(6, 2), np.arange(6)
+    np.testing.assert_array_equal(slice_X(a, 1, 3), a[1:3])
+    np.testing.assert_array_equal(slice_X(a, 4), a[4:])
+    np.testing.assert_array_equal(slice_X(a, [5, 0]), a[[5, 0]])
+    x, y = slice_X([a, b], np.array([2, 3]))
+    np.testing.assert_array_equal(x, a[2:4])
+    np.testing.assert_array_equal(y, b[2:4])

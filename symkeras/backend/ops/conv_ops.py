@@ -288,10 +288,12 @@ class ConvKernelGrad(_ConvBase):
     def ref(self, x, dy, K):
         N, Cout, G = x.shape[0], dy.shape[1], self.ngroups(x.shape[1])
         K = tuple(int(k) for k in K)
+        gw = np.zeros((G, Cout // G, x.shape[1] // G) + K, dtype=x.dtype)
+        if N == 0:   # no samples: the reshapes below could not infer their -1
+            return gw.reshape((Cout, x.shape[1] // G) + K)
         wins, pad, _ = self.windows(x.shape[2:], K)
         xp = self.grouped(np.pad(x, [(0, 0), (0, 0)] + pad), N, G)
         gg = self.grouped(dy, N, G).reshape(N, G, Cout // G, -1)
-        gw = np.zeros((G, Cout // G, x.shape[1] // G) + K, dtype=x.dtype)
         for k, sl in wins:
             patch = xp[(slice(None),) * 3 + sl].reshape(N, G, x.shape[1] // G, -1)
             gw[(Ellipsis,) + k] = np.einsum('ngcp,ngop->goc', patch, gg)

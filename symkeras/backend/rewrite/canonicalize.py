@@ -21,7 +21,8 @@ from ..ops.broadcast import BroadcastTo, Shape, SumTo, static_entries
 from ..ops.elementwise import Binary, Cast, Switch, Unary, is_identity
 from ..ops.reduce import Reduce
 from ..ops.nn import Softmax
-from ..ops.shape import Dim, Reshape, Transpose, dims_of, reshape
+from ..ops.index import EmbedSubtensor
+from ..ops.shape import Dim, Reshape, Transpose, concatenate, dims_of, reshape
 from .core import rebuild, transform
 
 _ROUNDS = 8    # times a replacement is offered to the rules again
@@ -176,6 +177,54 @@ def shape_through_elementwise(node, inputs):
     return None
 
 
+def _added(node):
+    """The terms of a tree of same-shape additions rooted at node."""
+    if _code(node, Binary) == 'ADD' and node.inputs[0].shape == node.inputs[1].shape == node.shape:
+        return _added(node.inputs[0]) + _added(node.inputs[1])
+    return [node]
+
+
+def _slice_of_one_axis(node):
+    """(axis, start, stop) when node is EmbedSubtensor of a step-1 slice of one axis of a
+    static target (every other axis whole), else None."""
+    if not isinstance(node.op, EmbedSubtensor) or None in node.shape:
+        return None
+    cut = [(a, e) for a, e in enumerate(node.op.entries) if e != (None, None, 1)]
+    if len(node.op.entries) != len(node.shape) or len(cut) != 1 or not isinstance(cut[0][1], tuple):
+        return None
+    axis, e = cut[0]
+    start, stop, step = slice(*e).indices(node.shape[axis])
+    return (axis, start, stop) if step == 1 and stop > start else None
+
+
+def embedded_pieces(node, inputs):
+    """A sum of EmbedSubtensors (zeros with a slice filled: the gradient of slicing) whose
+    slices of one axis tile it -> the concatenation of the (summed) pieces. The gradient of a
+    fused gate matrix that a recurrent step cuts into its gates is then one copy per gate
+    instead of a zero-filled full-size tensor per use of a gate."""
+    if _code(node, Binary) != 'ADD':
+        return None
+    pieces = {}
+    for term in _added(node):
+        cut = _slice_of_one_axis(term)
+        if cut is None or term.dtype != node.dtype or term.shape != node.shape:
+            return None
+        pieces.setdefault(cut, []).append(Tensor(term.inputs[0]))
+    axes = {axis for axis, _, _ in pieces}
+    order = sorted(pieces, key=lambda c: c[1])
+    if len(axes) != 1 or len(order) < 2 or order[0][1] != 0 or order[-1][2] != node.shape[order[0][0]]:
+        return None
+    if any(a[2] != b[1] for a, b in zip(order, order[1:])):
+        return None
+    parts = []
+    for cut in order:
+        total = pieces[cut][0]
+        for t in pieces[cut][1:]:
+            total = total + t
+        parts.append(total)
+    return concatenate(parts, axis=order[0][0]).node
+
+
 RULES = [constant_right, binary_identity, double_negation, transpose_identity,
          reshape_chain, reshape_identity, cast_identity, broadcast_identity, reduce_size_one,
-         switch_same, switch_constant, shape_through_elementwise]
+         switch_same, switch_constant, shape_through_elementwise, embedded_pieces]

@@ -138,3 +138,19 @@ def test_shape_read_through_elementwise_ops():
     (out,) = rewritten([s], PASS)
     assert out.node.inputs == (x.node,)
     compare([x], [s], [np.ones((4, 3), 'float32')], PASS)
+
+
+def test_embedded_pieces_become_one_concatenation():
+    """The gradient of slicing a matrix into pieces that tile an axis (an LSTM step's gates):
+    zero-filled full-size tensors summed -> the pieces concatenated."""
+    def build(x):
+        a, b, c = x[:, :1], x[:, 1:3], x[:, 3:]
+        return K.concatenate([K.tanh(a) * b[:, :1], K.exp(c) + a, b * 2], axis=1)
+    _check(build, {'EmbedSubtensor': 3}, shape=(3, 4), static=True)   # b[:, :1]'s stays in b
+
+
+def test_embedded_pieces_that_leave_a_gap_stay():
+    x = K.placeholder(shape=(3, 4))
+    y = K.gradients(K.sum(K.tanh(x[:, :1]) + K.exp(x[:, 2:]) * 0.5), [x])[0]
+    assert op_counts(rewritten([y], PASS)).get('Concatenate', 0) == 0
+    compare([x], [y], [np.random.RandomState(1).rand(3, 4).astype('float32')], PASS)
