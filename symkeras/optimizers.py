@@ -126,8 +126,14 @@ def _check_numbers(owner, **values):
 
 
 def _slots(params):
-    """One zero variable per parameter, with its shape (and dtype)."""
-    return [K.zeros(K.get_variable_shape(p), dtype=K.dtype(p)) for p in params]
+    """One zero variable per parameter, with its shape (and dtype); each knows its parameter
+    (slot_of), so that model files can store slots in Keras' order (engine/model_file.py)."""
+    slots = []
+    for p in params:
+        slot = K.zeros(K.get_variable_shape(p), dtype=K.dtype(p))
+        slot.slot_of = p
+        slots.append(slot)
+    return slots
 
 
 def _constraint_map(params, constraints):

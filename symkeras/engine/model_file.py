@@ -20,6 +20,8 @@ import json
 import os
 import warnings
 
+import numpy as np
+
 from .. import __version__ as keras_version
 from .. import backend as K
 from .. import metrics as metrics_module
@@ -61,16 +63,70 @@ def _training_config(model):
             'loss_weights': model.loss_weights}
 
 
-def _save_optimizer_weights(optimizer, f):
+def _file_slots(model):
+    """The optimizer's weights in the order and shapes Keras 1.2.2 stores them, as
+    [(variable, index)]: the value is variable[index] (index None: all of it). Keras'
+    optimizers keep one slot per trainable weight, in the order of the model's trainable
+    weights sorted by name, and a recurrent layer's trainable weights there are its per-gate
+    blocks (lstm_1_U_c, ...), where symkeras trains the fused matrices they are views of
+    (layers/recurrent.py GateWeight). So each group of slots (one per parameter) is listed in
+    Keras' order of those blocks."""
+    gates = {}                  # id(fused variable) -> its per-gate views
+    for layer in _leaf_layers(model):
+        for w in layer.weights:
+            if hasattr(w, 'fused'):
+                gates.setdefault(id(w.fused), []).append(w)
+    out, slots = [], list(model.optimizer.weights)
+    while slots:
+        group = _slot_group(slots)
+        if not group:
+            out.append((slots.pop(0), None))
+            continue
+        del slots[:len(group)]
+        slot_of = {id(s_.slot_of): s_ for s_ in group}
+        keras = []
+        for s_ in group:
+            views = gates.get(id(s_.slot_of))
+            keras += [(v.name, slot_of[id(v.fused)], v.index) for v in views] if views \
+                else [(s_.slot_of.name, s_, None)]
+        if any(index is not None for _, _, index in keras):   # Keras sorts its weights by name
+            keras.sort(key=lambda entry: entry[0] or '')
+        out += [(slot, index) for _, slot, index in keras]
+    return out
+
+
+def _slot_group(slots):
+    """The leading run of `slots` that holds one slot per parameter (until a parameter comes
+    again); [] when the first one is not a parameter's slot (the iteration count)."""
+    group, seen = [], set()
+    for s_ in slots:
+        p = getattr(s_, 'slot_of', None)
+        if p is None or id(p) in seen:
+            break
+        seen.add(id(p))
+        group.append(s_)
+    return group
+
+
+def _leaf_layers(model):
+    """The layers of a model, nested models' layers included."""
+    for layer in getattr(model, 'layers', None) or []:
+        if getattr(layer, 'layers', None):
+            yield from _leaf_layers(layer)
+        else:
+            yield layer
+
+
+def _save_optimizer_weights(model, f):
     """Only an optimizer that already has its slot variables is saved (as in Keras 1.2.2)."""
-    symbolic = list(getattr(optimizer, 'weights', []))
-    if not symbolic:
+    if not getattr(model.optimizer, 'weights', None):
         return
+    slots = _file_slots(model)
     group = f.create_group('optimizer_weights')
-    names = ['param_%d' % i for i in range(len(symbolic))]
+    names = ['param_%d' % i for i in range(len(slots))]
     saving.save_names_attribute(group, 'weight_names', names)
-    for name, value in zip(names, K.batch_get_value(symbolic)):
-        group.create_dataset(name, data=value)
+    for name, (var, index), value in zip(names, slots, K.batch_get_value([v for v, _ in slots])):
+        group.create_dataset(name, data=value if index is None else value[index])
 
 
 def save_model(model, filepath, overwrite=True):
@@ -92,7 +148,7 @@ def save_model(model, filepath, overwrite=True):
             saving.save_weights_to_hdf5_group(model, f.create_group('model_weights'))
             if training_config is not None:
                 f.attrs['training_config'] = training_config
-                _save_optimizer_weights(model.optimizer, f)
+                _save_optimizer_weights(model, f)
 
 
 # ----------------------------------------------------------------------------- loading
@@ -151,8 +207,24 @@ def _compile(model, training_config, custom_objects):
 
 
 def _load_optimizer_weights(model, group):
+    """Keras' list of slot values (see _file_slots) into the optimizer's own slots."""
     names = saving.load_names_attribute(group, 'weight_names')
-    model.optimizer.set_weights([group[name][()] for name in names])
+    slots = _file_slots(model)
+    if len(names) != len(slots):
+        raise ValueError('the file holds %d optimizer weights; this model\'s %s keeps %d'
+                         % (len(names), type(model.optimizer).__name__, len(slots)))
+    values = {}
+    for name, (var, index) in zip(names, slots):
+        value = group[name][()]
+        if index is not None:
+            whole = values.setdefault(id(var), np.zeros(K.get_variable_shape(var), value.dtype))
+            if whole[index].shape != value.shape:
+                raise ValueError('optimizer weight %s has shape %s; the gate block it belongs '
+                                 'to has shape %s' % (name, value.shape, whole[index].shape))
+            whole[index] = value
+        else:
+            values[id(var)] = value
+    model.optimizer.set_weights([values[id(v)] for v in model.optimizer.weights])
 
 
 def _same_kind(error):

@@ -51,7 +51,7 @@ class GateWeight(K.Variable):
 
     def __init__(self, fused, index, name):
         Tensor.__init__(self, fused[index].node, name)
-        self.fused = fused
+        self.fused, self.index = fused, index
         self.storage = Storage(fused.storage.array[index], name)
         self._keras_shape = self.storage.array.shape
         self._uses_learning_phase = False
