@@ -28,7 +28,7 @@ PYBIND11_MODULE(_core, m) {
                       std::vector<OutputSpec>, int>())
         .def("add", &Program::add)
         .def("add_callback", &Program::add_callback)
-        .def("add_loop", &Program::add_loop, "Run `body` once per step (see LoopSpec in program.cpp).")
+        .def("add_loop", &Program::add_loop, "Run body programs (one per part of the batch) once per step (see runtime/loop.hpp).")
         .def("run", &Program::run, py::arg("inputs"), py::arg("step") = 0,
              "Run the program; a failing kernel raises KernelError(message, instruction index).")
         .def_readwrite("profile", &Program::profile)

@@ -32,8 +32,7 @@ struct Instr {
     std::vector<void*> ptrs;     // resolved per call, no allocation while running
 };
 
-// A loop instruction (Program::add_loop): a body program run once per step. Which outer buffer
-// each body input and output uses at step t is fixed here; only the step-dependent offsets move.
+// A loop instruction (Program::add_loop): body programs run once per step (runtime/loop.hpp).
 struct LoopSpec;
 
 struct OutputSpec {
@@ -53,7 +52,7 @@ public:
     void add(int kernel, std::vector<int> bufs, std::vector<int64_t> ip, std::vector<double> fp);
     // fn is called with a read-only memoryview of the buffer's bytes each time it runs.
     void add_callback(py::object fn, int buf);
-    // A loop over one body program per part of the batch (see LoopSpec in program.cpp).
+    // A loop over one body program per part of the batch (see runtime/loop.hpp).
     void add_loop(std::vector<std::shared_ptr<Program>> bodies, std::vector<int> bufs,
                   std::vector<int64_t> ip);
     py::list run(const py::list& inputs, uint64_t step);

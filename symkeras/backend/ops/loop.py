@@ -3,7 +3,7 @@
 A loop is built by tracing a Python step function once on placeholders (one per sequence
 slice and per state), so its compile time does not grow with the number of steps. The body
 is compiled into a program of its own when the loop is lowered, and the runtime runs that
-program step after step (csrc/runtime/program.cpp, LoopSpec), reading slice t of every
+program step after step (csrc/runtime/loop.hpp), reading slice t of every
 sequence and writing slot t of every stacked output, with no Python in between.
 
 What the body reads that does not change from step to step (weights, dropout masks, the
