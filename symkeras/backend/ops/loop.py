@@ -588,17 +588,16 @@ def _pretranspose(outputs, inv_in):
     a recurrent gradient) reading a new invariant placeholder for w^T instead, and [(w, that
     placeholder)]: the transpose is then made once before the loop, not packed at every step."""
     from .linalg import MatMul
-    new = {}
-    for node in toposort(list(outputs)):
+    transposed = {}
+
+    def visit(node, inputs):
         w = node.inputs[1] if len(node.inputs) > 1 else None
         if type(node.op) is MatMul and node.op.trans_b and w in inv_in and w.ndim == 2:
-            t = new.setdefault(w, placeholder_like(w.shape[::-1], w.dtype, 'loop invariant'))
-            new[node] = apply(MatMul(node.op.trans_a, False), node.inputs[0], t)
-    if not new:
-        return outputs, []
-    replaced = {n: v for n, v in new.items() if n not in inv_in}
-    outs, _ = transform(list(outputs), lambda node, inputs: replaced.get(node), budget=float('inf'))
-    return outs, [(w, new[w]) for w in inv_in if w in new]
+            t = transposed.setdefault(w, placeholder_like(w.shape[::-1], w.dtype, 'loop invariant'))
+            return apply(MatMul(node.op.trans_a, False), inputs[0], t, prov=node.prov)
+        return None
+    outs, _ = transform(list(outputs), visit, budget=float('inf'))
+    return outs, [(w, transposed[w]) for w in inv_in if w in transposed]
 
 
 def _terms(node):
