@@ -87,8 +87,9 @@ static int run_part(const LoopSpec& lp, LoopPart& part, void* const* ptrs, uint6
                         : lp.bin_kind[k] == 1 ? part.cur[j] : p[inv0 + j];
         }
         for (int o = 0; o < lp.n_out; ++o) part.bout[o] = static_cast<char*>(p[out0 + o]) + t * lp.out_stride[o];
-        // Each step of each call draws its own random numbers.
-        const int failed = part.body->run_body(part.bin.data(), part.bout.data(), step * (uint64_t)lp.T + (uint64_t)i, part.ctx);
+        // Each step of each call draws its own random numbers, keyed by the time index, so that
+        // the gradient loop, which recomputes the step at time t, draws the forward step's.
+        const int failed = part.body->run_body(part.bin.data(), part.bout.data(), step * (uint64_t)lp.T + (uint64_t)t, part.ctx);
         if (failed >= 0) {
             part.ctx.error = "in step " + std::to_string(t) + " of a loop, body instruction " + std::to_string(failed) + ": " + part.ctx.error;
             return -1;

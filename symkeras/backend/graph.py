@@ -155,7 +155,8 @@ class Op:
 
 
 class Node:
-    __slots__ = ('op', 'inputs', 'dtype', 'shape', 'value', 'prov', 'types', '__weakref__')
+    __slots__ = ('op', 'inputs', 'dtype', 'shape', 'value', 'prov', 'types', 'serial',
+                 '__weakref__')
 
     def __init__(self, op, inputs, dtype, shape, value, prov, types=None):
         self.op = op
@@ -165,6 +166,7 @@ class Node:
         self.value = value
         self.prov = prov
         self.types = types   # [(dtype, shape)] of every output of a multi-output op, else None
+        self.serial = 0      # for an impure node (random numbers), when it was built (serial())
 
     @property
     def ndim(self):
@@ -206,7 +208,18 @@ def apply(op, *inputs, prov=None):
     if op.pure:
         with _table_lock:
             node = _table.setdefault(key, node)
+    else:
+        node.serial = serial()
     return node
+
+
+_serials = itertools.count(1)
+
+
+def serial():
+    """A number larger than that of every impure node built so far: a loop's body draws anew
+    at every step the random numbers built while its step is traced, not those built before."""
+    return next(_serials)
 
 
 def infer_types(op, ins):

@@ -24,7 +24,7 @@ from ..engine.topology import InputSpec, Layer, register_layer_class
 from ..utils.np_utils import conv_output_length
 from .core import config_of
 from .pooling import check_border_mode, int_tuple, positive_int
-from .recurrent import Recurrent
+from .recurrent import Recurrent, lstm_bias_init, lstm_update
 
 __all__ = ['ConvLSTM2D']
 
@@ -94,7 +94,7 @@ class ConvLSTM2D(Recurrent):
         return self.inner_init, self.U_regularizer
 
     def _gate_bias_init(self, gate):
-        return self.forget_bias_init if gate == 'f' else initializations.get('zero')
+        return lstm_bias_init(self, gate)
 
     def _weight_layout(self, input_shape):
         channels = input_shape[2] if self.dim_ordering == 'th' else input_shape[4]
@@ -110,9 +110,6 @@ class ConvLSTM2D(Recurrent):
         if self.return_sequences:
             return (input_shape[0], input_shape[1]) + image
         return (input_shape[0],) + image
-
-    def compute_mask(self, x, mask=None):
-        return None
 
     # ---------------------------------------------------------------- states
 
@@ -171,12 +168,7 @@ class ConvLSTM2D(Recurrent):
             gate = lambda j: z[:, j * n:(j + 1) * n]        # noqa: E731
         else:
             gate = lambda j: z[..., j * n:(j + 1) * n]      # noqa: E731
-        i = self.inner_activation(gate(0))
-        f = self.inner_activation(gate(1))
-        c = f * c_tm1 + i * self.activation(gate(2))
-        o = self.inner_activation(gate(3))
-        h = o * self.activation(c)
-        return h, [h, c]
+        return lstm_update(self, gate, c_tm1)
 
     def get_config(self):
         config = {'nb_filter': self.nb_filter, 'nb_row': self.nb_row, 'nb_col': self.nb_col,

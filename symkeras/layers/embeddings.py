@@ -6,6 +6,7 @@ from .. import initializations
 from .. import regularizers
 from ..engine.topology import Layer, register_layer_class
 from .core import config_of, set_initial_weights
+from .pooling import positive_int
 
 __all__ = ['Embedding']
 
@@ -23,9 +24,8 @@ class Embedding(Layer):
     def __init__(self, input_dim, output_dim, init='uniform', input_length=None,
                  W_regularizer=None, activity_regularizer=None, W_constraint=None,
                  mask_zero=False, weights=None, dropout=0., **kwargs):
-        for what, value in (('input_dim', input_dim), ('output_dim', output_dim)):
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ValueError('Embedding: %s must be a positive int; got %r' % (what, value))
+        input_dim = positive_int('Embedding', 'input_dim', input_dim)
+        output_dim = positive_int('Embedding', 'output_dim', output_dim)
         if not 0. <= dropout < 1.:
             raise ValueError('Embedding: dropout must be in [0, 1); got %r' % (dropout,))
         self.input_dim = input_dim

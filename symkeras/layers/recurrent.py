@@ -37,6 +37,7 @@ from ..backend.graph import Tensor
 from ..backend.variables import Storage
 from ..engine.topology import InputSpec, Layer, register_layer_class
 from .core import config_of, set_initial_weights
+from .pooling import positive_int
 
 __all__ = ['Recurrent', 'SimpleRNN', 'GRU', 'LSTM', 'time_distributed_dense', 'GateWeight']
 
@@ -90,6 +91,22 @@ def _dropout_masks(x, dim, level, count):
     """`count` dropout masks (samples, dim) for one batch (ones at test time)."""
     ones = K.tile(K.ones_like(K.reshape(x[:, 0, 0], (-1, 1))), (1, dim))
     return [K.in_train_phase(K.dropout(ones, level), ones) for _ in range(count)]
+
+
+def lstm_bias_init(layer, gate):
+    """An LSTM's bias initialiser for a gate: forget_bias_init for the forget gate."""
+    return layer.forget_bias_init if gate == 'f' else initializations.get('zero')
+
+
+def lstm_update(layer, gate, c_tm1):
+    """Keras 1.2.2's LSTM update, (h, [h, c]), from gate(j), the pre-activations of the
+    gates i, f, c, o (j = 0..3), and the previous cell state."""
+    i = layer.inner_activation(gate(0))
+    f = layer.inner_activation(gate(1))
+    c = f * c_tm1 + i * layer.activation(gate(2))
+    o = layer.inner_activation(gate(3))
+    h = o * layer.activation(c)
+    return h, [h, c]
 
 
 class Recurrent(Layer):
@@ -239,15 +256,18 @@ class Recurrent(Layer):
             for state in self.states:
                 K.set_value(state, zeros)
         else:
-            self.states = [K.variable(zeros) for _ in range(self.nb_states)]
+            count = len(getattr(self, 'states', None) or [None] * self.nb_states)
+            self.states = [K.variable(zeros) for _ in range(count)]
 
     def _state_shape(self, input_shape):
         return (input_shape[0], self.output_dim)
 
     def get_initial_states(self, x):
-        """All-zero states (samples, output_dim)."""
+        """All-zero states (samples, output_dim), one per entry of self.states (which build
+        sets, as Keras 1.2.2's subclasses do)."""
         zeros = K.zeros_like(K.reshape(x[:, 0, 0], (-1, 1)))
-        return [K.tile(zeros, (1, self.output_dim)) for _ in range(self.nb_states)]
+        count = len(self.states) if getattr(self, 'states', None) else self.nb_states
+        return [K.tile(zeros, (1, self.output_dim)) for _ in range(count)]
 
     # ---------------------------------------------------------------- the loop
 
@@ -305,9 +325,7 @@ class Recurrent(Layer):
 
     def _init_cell(self, output_dim, init, inner_init, activation, W_regularizer,
                    U_regularizer, b_regularizer, dropout_W, dropout_U):
-        if not isinstance(output_dim, int) or isinstance(output_dim, bool) or output_dim < 1:
-            raise ValueError('%s: output_dim must be a positive int; got %r'
-                             % (self.__class__.__name__, output_dim))
+        output_dim = positive_int(self.__class__.__name__, 'output_dim', output_dim)
         for what, p in (('dropout_W', dropout_W), ('dropout_U', dropout_U)):
             if not 0. <= p < 1.:
                 raise ValueError('%s: %s must be in [0, 1); got %r'
@@ -465,19 +483,14 @@ class LSTM(_GatedRecurrent):
         super(LSTM, self).__init__(**kwargs)
 
     def _gate_bias_init(self, gate):
-        return self.forget_bias_init if gate == 'f' else initializations.get('zero')
+        return lstm_bias_init(self, gate)
 
     def step(self, x, states):
         h_tm1, c_tm1 = states[0], states[1]
         mask_U, mask_W = self._step_masks(states)
         n = self.output_dim
         z = self._input_projection(x, mask_W) + _gate_product(h_tm1, self.U, mask_U, n)
-        i = self.inner_activation(z[:, :n])
-        f = self.inner_activation(z[:, n:2 * n])
-        c = f * c_tm1 + i * self.activation(z[:, 2 * n:3 * n])
-        o = self.inner_activation(z[:, 3 * n:])
-        h = o * self.activation(c)
-        return h, [h, c]
+        return lstm_update(self, lambda j: z[:, j * n:(j + 1) * n], c_tm1)
 
     def _extra_config(self):
         return {'forget_bias_init': self.forget_bias_init.__name__,

@@ -150,7 +150,15 @@ class TimeDistributed(Wrapper):
         if self.input_spec[0].shape[0]:
             # A fixed batch size may matter to the inner layer: one call per time step.
             def step(x_t, states):
-                return self.layer.call(x_t), []
+                y_t = self.layer.call(x_t)
+                if self.layer.get_updates_for(x_t) or self.layer.get_losses_for(x_t):
+                    raise ValueError(
+                        '%s: with a fixed batch size, TimeDistributed calls %s once per time '
+                        'step inside a loop, where the updates and losses that layer adds for '
+                        'its input (moving averages, activity penalties) cannot be applied. '
+                        'Leave the batch size free (input_shape instead of batch_input_shape).'
+                        % (self.name, self.layer.name))
+                return y_t, []
             _, y, _ = K.rnn(step, x, initial_states=[], input_length=input_shape[1])
         else:
             dims = _dims(x, input_shape)

@@ -432,3 +432,45 @@ def test_debug_listing_and_profile_name_the_loops(capsys):
     listing = capsys.readouterr().out
     assert ' loop ' in listing and 'loop_backward' in listing
     assert 'loop_backward' in f.profile_report()
+
+
+# ----------------------------------------------------------------------------- random numbers
+
+@pytest.mark.parametrize('as_constant', [True, False])
+def test_random_numbers_drawn_before_the_loop_stay_fixed(as_constant):
+    """A dropout mask built before K.rnn (as Keras' recurrent layers build theirs) is drawn
+    once per call, whether passed as a constant or read by closure: with h = h * mask + 1 each
+    unit runs either 1, 1, 1, ... (mask 0) or 1, 3, 7, 15, 31 (mask 2)."""
+    B, T, n = 4, 5, 50
+    x = K.placeholder((B, T, 1))
+    mask = K.dropout(K.ones((B, n)), 0.5)
+
+    def step(x_t, s):
+        m = s[1] if as_constant else mask
+        h = s[0] * m + 1
+        return h, [h]
+    out = K.rnn(step, x, [K.zeros((B, n))], constants=[mask] if as_constant else None)[1]
+    f = K.function([x], [out])
+    for _ in range(2):
+        runs = f([np.zeros((B, T, 1), 'float32')])[0].transpose(0, 2, 1).reshape(-1, T)
+        kinds = {tuple(r) for r in runs}
+        assert kinds == {(1, 1, 1, 1, 1), (1, 3, 7, 15, 31)}
+
+
+def test_random_numbers_drawn_in_the_step_are_new_each_step_and_the_gradient_sees_them():
+    """Dropout inside the step draws anew at every step, and the gradient loop, which
+    recomputes the step, uses the forward pass's draws: out = dropout(x_t * w) gives
+    d sum(out * c) / dw = sum(out * c) / w per feature."""
+    B, T, n = 3, 8, 40
+    x = K.placeholder((B, T, n))
+    w = K.variable(np.full(n, 0.5, 'float32'))
+    c = K.variable(np.arange(1, T + 1, dtype='float32')[None, :, None])
+
+    def step(x_t, s):
+        return K.dropout(x_t * w, 0.5), s
+    out = K.rnn(step, x, [K.zeros((B, 1))])[1]
+    loss = K.sum(out * c)
+    f = K.function([x], [out, K.gradients(loss, [w])[0]])
+    out_v, grad = f([np.ones((B, T, n), 'float32')])
+    assert not all(np.array_equal(out_v[:, 0], out_v[:, t]) for t in range(1, T))
+    np.testing.assert_allclose(grad, (out_v * c.get_value()).sum(axis=(0, 1)) / 0.5, rtol=1e-5)

@@ -131,8 +131,8 @@ def test_in_a_functional_model_with_batch_shape():
 
 
 @pytest.mark.parametrize('kwargs, match', [
-    ({'input_dim': 0, 'output_dim': 2}, 'input_dim must be a positive int'),
-    ({'input_dim': 3, 'output_dim': 2.5}, 'output_dim must be a positive int'),
+    ({'input_dim': 0, 'output_dim': 2}, 'input_dim must be a whole number >= 1; got 0'),
+    ({'input_dim': 3, 'output_dim': 2.5}, 'output_dim must be a whole number >= 1; got 2.5'),
     ({'input_dim': 3, 'output_dim': 2, 'dropout': 1.0}, r'dropout must be in \[0, 1\)'),
     ({'input_dim': 3, 'output_dim': 2, 'init': 'nonsense'}, 'nonsense'),
 ])
@@ -152,3 +152,10 @@ def test_an_id_out_of_range_is_an_error_at_run_time():
     f = K.function([x], [layer(x)])
     with pytest.raises(Exception, match='out of range|index'):
         f([np.array([[0, 3]], dtype='int32')])
+
+
+def test_numpy_integer_sizes():
+    """Embedding(np.max(X) + 1, ...) is a common Keras idiom."""
+    layer = Embedding(np.int64(10), np.int32(3))
+    assert (layer.input_dim, layer.output_dim) == (10, 3)
+    assert type(layer.input_dim) is int

@@ -486,7 +486,8 @@ def test_functional_model_with_two_recurrent_branches():
 
 @pytest.mark.parametrize('build, match', [
     (lambda: LSTM(3, consume_less='fast'), "consume_less must be one of 'cpu', 'mem', 'gpu'"),
-    (lambda: GRU(0), 'output_dim must be a positive int'),
+    (lambda: GRU(0), 'GRU: output_dim must be a whole number >= 1; got 0'),
+    (lambda: LSTM(np.float64(2.5)), 'output_dim must be a whole number'),
     (lambda: SimpleRNN(2, dropout_U=1.5), r'dropout_U must be in \[0, 1\)'),
     (lambda: LSTM(2)(Input(shape=(3,))), 'expected ndim=3'),
     (lambda: LSTM(2, unknown=1), 'Keyword argument not understood'),
@@ -525,3 +526,48 @@ def test_functional_model_reset_states():
     assert not np.allclose(model.predict(x, batch_size=2), first)
     model.reset_states()
     np.testing.assert_allclose(model.predict(x, batch_size=2), first, rtol=1e-6)
+
+
+@pytest.mark.parametrize('mode', ['cpu', 'mem', 'gpu'])
+def test_recurrent_dropout_mask_is_one_per_batch(mode):
+    """Keras draws dropout_U's mask once per batch (get_constants), not at every step: with
+    W = 0, U = I, b = 1 and a linear activation, each unit of h runs either 1, 1, 1, 1, 1
+    (dropped) or 1, 3, 7, 15, 31 (kept, scaled by 2)."""
+    n, T = 40, 5
+    layer = SimpleRNN(n, activation='linear', dropout_U=0.5, return_sequences=True,
+                      consume_less=mode, input_shape=(T, 2))
+    model = Sequential([layer])
+    layer.set_weights([np.zeros((2, n)), np.eye(n), np.ones(n)])
+    f = K.function([model.inputs[0], K.learning_phase()], [model.outputs[0]])
+    runs = f([np.zeros((3, T, 2), 'float32'), 1])[0].transpose(0, 2, 1).reshape(-1, T)
+    assert {tuple(r) for r in runs} == {(1, 1, 1, 1, 1), (1, 3, 7, 15, 31)}
+
+
+def test_a_keras_1_style_subclass_with_its_own_states():
+    """A user's Recurrent subclass written for Keras 1.2.2 sets self.states in build; the
+    initial states follow it (two here), and constants may be nested lists."""
+    from symkeras import initializations
+    from symkeras.layers.recurrent import Recurrent
+
+    class TwoState(Recurrent):
+        def __init__(self, output_dim, **kwargs):
+            self.output_dim = output_dim
+            super(TwoState, self).__init__(**kwargs)
+
+        def build(self, input_shape):
+            self.input_spec = [topology.InputSpec(shape=input_shape)]
+            self.states = [None, None]
+            self.W = self.add_weight((input_shape[2], self.output_dim),
+                                     initializations.get('one'), name='W')
+            self.built = True
+
+        def get_constants(self, x):
+            return [[K.cast_to_floatx(1.), K.cast_to_floatx(2.)]]
+
+        def step(self, x, states):
+            s = states[1] + K.dot(x * states[2][1], self.W)
+            return K.tanh(s), [K.tanh(s), s]
+
+    model = Sequential([TwoState(3, input_shape=(4, 2))])
+    x = np.ones((2, 4, 2), 'float32')
+    np.testing.assert_allclose(model.predict(x), np.tanh(np.full((2, 3), 4 * 2 * 2.)), rtol=1e-6)

@@ -345,3 +345,10 @@ def test_bidirectional_errors():
         Bidirectional(LSTM(2), merge_mode='max')
     with pytest.raises(TypeError, match='recurrent layer'):
         Bidirectional(Dense(2))
+
+
+def test_time_distributed_fixed_batch_refuses_inner_updates():
+    """Per-step calls inside the loop cannot carry BatchNormalization's moving averages."""
+    from symkeras.layers import BatchNormalization
+    with pytest.raises(ValueError, match='TimeDistributed calls batchnormalization_.* once per time step'):
+        TimeDistributed(BatchNormalization())(Input(batch_shape=(2, 3, 4)))

@@ -21,7 +21,7 @@ import numpy as np
 
 from .. import lower, rewrite
 from ..graph import (Op, Output, Placeholder, ShapeError, Tensor, apply, as_node, compatible_shapes,
-                     constant_node, fmt_shape, is_float, leaf_node, make, new_uid, toposort)
+                     constant_node, fmt_shape, is_float, leaf_node, make, new_uid, serial, toposort)
 from ..lower import Meta
 from ..rewrite.core import transform
 
@@ -358,21 +358,24 @@ def evaluate(order, outputs, env):
 
 # ----------------------------------------------------------------------------- building
 
-def _variant(inner, outputs):
+def _variant(inner, outputs, since):
     """The nodes below `outputs` that depend on the placeholders `inner`, or draw random
-    numbers (drawn anew at every step, so they stay inside)."""
+    numbers built while the step was traced (impure nodes of serial `since` or later: drawn
+    anew at every step, as in a Theano scan). Random numbers built before, such as the dropout
+    masks Keras' recurrent layers pass as constants, are drawn once per call."""
     variant = set()
     for node in toposort(list(outputs)):
-        if node in inner or not node.op.pure or any(i in variant for i in node.inputs):
+        if node in inner or (not node.op.pure and node.serial >= since) or \
+                any(i in variant for i in node.inputs):
             variant.add(node)
     return variant
 
 
-def close_body(inner, outputs):
+def close_body(inner, outputs, since):
     """(outputs, invariants): `outputs` with every node they read that does not depend on the
     placeholders `inner` (and is not a constant) replaced by a placeholder of its own, and the
     list of (outer node, its placeholder)."""
-    variant = _variant(inner, outputs)
+    variant = _variant(inner, outputs, since)
     order = toposort(list(outputs))
     free = {}
     for node in order:
@@ -440,6 +443,7 @@ def loop(step, sequences, initial_states, reverse=False, what='loop'):
                              % (what, k))
     seq_in = [placeholder_like(s.shape[1:], s.dtype, 'step input %d' % k) for k, s in enumerate(seqs)]
     state_in = [placeholder_like(s.shape, s.dtype, 'state %d' % k) for k, s in enumerate(inits)]
+    since = serial()
     outs, new_states = step([Tensor(p) for p in seq_in], [Tensor(p) for p in state_in])
     outs, new_states = list(outs), list(new_states)
     if len(new_states) != len(inits):
@@ -451,9 +455,10 @@ def loop(step, sequences, initial_states, reverse=False, what='loop'):
             raise ShapeError('%s: state %d starts as %s %s but the step returns it as %s %s'
                              % (what, k, init.dtype, fmt_shape(init.shape), new.dtype,
                                 fmt_shape(new.shape)))
-    nodes, hoisted = hoist_sequence_work(nodes, dict(zip(seq_in, seqs)), _variant(seq_in + state_in, nodes))
+    nodes, hoisted = hoist_sequence_work(nodes, dict(zip(seq_in, seqs)),
+                                         _variant(seq_in + state_in, nodes, since))
     seq_in, seqs = seq_in + [p for p, _ in hoisted], seqs + [o for _, o in hoisted]
-    nodes, invariants = close_body(seq_in + state_in, nodes)
+    nodes, invariants = close_body(seq_in + state_in, nodes, since)
     body = Body(seq_in, state_in, [p for _, p in invariants], nodes, len(outs), _products(nodes))
     node = apply(Loop(body, reverse), *(seqs + inits + [o for o, _ in invariants]))
     stacked, finals = projections(node, body)

@@ -1,10 +1,13 @@
 """K.rnn, K.map_fn, K.foldl and K.foldr of the Keras 1 backend, with Keras 1.2.2's Theano
 semantics, on the loop op (ops/loop.py); `unroll=True` expands the steps in the graph instead."""
-from ..graph import ShapeError, Tensor, as_node, fmt_shape
+from ..graph import ShapeError, Tensor, apply, as_node, fmt_shape
 from .broadcast import fill, zeros_like
-from .elementwise import switch
+from .control import InTrainPhase
+from .elementwise import Binary, Cast, Switch, Unary, switch
+from .index import Gather
+from .linalg import MatMul, dot
 from .loop import loop
-from .shape import _dim, expand_dims, permute_dimensions, reverse, shape_vector, stack
+from .shape import Reshape, _dim, expand_dims, permute_dimensions, reverse, shape_vector, stack
 
 __all__ = ['rnn', 'map_fn', 'foldl', 'foldr']
 
@@ -20,7 +23,6 @@ def rnn(step_function, inputs, initial_states, go_backwards=False, mask=None, co
     if x.ndim < 3:
         raise ShapeError('K.rnn: inputs must have at least 3 dimensions (samples, time, ...); '
                          'got shape %s' % fmt_shape(x.node.shape))
-    axes = [1, 0] + list(range(2, x.ndim))
     xs = time_major(x)
     states = [Tensor(as_node(s)) for s in initial_states]
     constants = list(constants or [])
@@ -33,7 +35,7 @@ def rnn(step_function, inputs, initial_states, go_backwards=False, mask=None, co
             raise ShapeError('K.rnn: the mask must have shape (samples, time) or %d dimensions; got '
                              'shape %s for inputs of shape %s'
                              % (x.ndim, fmt_shape(m.node.shape), fmt_shape(x.node.shape)))
-        m = permute_dimensions(m, axes)
+        m = permute_dimensions(m, _swap01(m.ndim))
     if go_backwards:
         xs = reverse(xs, 0)
         m = None if m is None else reverse(m, 0)
@@ -42,7 +44,7 @@ def rnn(step_function, inputs, initial_states, go_backwards=False, mask=None, co
     else:
         outputs, new_states = _looped(step_function, xs, m, states, constants)
     last = outputs[-1]
-    return last, permute_dimensions(outputs, [1, 0] + list(range(2, outputs.ndim))), new_states
+    return last, permute_dimensions(outputs, _swap01(outputs.ndim)), new_states
 
 
 def time_major(x):
@@ -51,33 +53,31 @@ def time_major(x):
     projection makes it, a gather of embedding rows), down to the narrowest tensor, so that an
     LSTM's gate pre-activations (4 x units wide) are computed in time order instead of being
     copied there, and the copy is the word ids'."""
-    from ..graph import Tensor as T_
-    from .control import InTrainPhase
-    from .elementwise import Binary, Cast, Switch, Unary
-    from .index import Gather
-    from .linalg import MatMul, dot
-    from .shape import Reshape
     node = as_node(x)
     op, ins = node.op, node.inputs
     if node.ndim >= 2 and op.pure and isinstance(op, (Binary, Unary, Cast, Switch, InTrainPhase)) \
             and all(i.ndim <= 1 or i.ndim == node.ndim for i in ins):
-        return _like(node, [time_major(T_(i)) if i.ndim == node.ndim else T_(i) for i in ins])
+        return _like(node, [time_major(Tensor(i)) if i.ndim == node.ndim else Tensor(i) for i in ins])
     if isinstance(op, Gather) and ins[1].ndim == 2:
-        return _like(node, [T_(ins[0]), permute_dimensions(T_(ins[1]), [1, 0])])
+        return _like(node, [Tensor(ins[0]), permute_dimensions(Tensor(ins[1]), [1, 0])])
     if isinstance(op, Reshape) and node.ndim == 3 and type(ins[0].op) is MatMul:
         product = ins[0]
         rows, w = product.inputs
         if not (product.op.trans_a or product.op.trans_b) and isinstance(rows.op, Reshape):
             z = rows.inputs[0]
             if z.ndim == 3 and z.shape[:2] == node.shape[:2] and None not in z.shape[2:]:
-                return dot(time_major(T_(z)), T_(w))
-    return permute_dimensions(T_(node), [1, 0] + list(range(2, node.ndim)))
+                return dot(time_major(Tensor(z)), Tensor(w))
+    return permute_dimensions(Tensor(node), _swap01(node.ndim))
+
+
+def _swap01(ndim):
+    """The permutation that swaps axes 0 and 1 (samples and time)."""
+    return [1, 0] + list(range(2, ndim))
 
 
 def _like(node, inputs):
     """node's op on other inputs, keeping node's provenance (its layer names it in errors and
     profiles)."""
-    from ..graph import apply
     return Tensor(apply(node.op, *[as_node(i) for i in inputs], prov=node.prov))
 
 
