@@ -468,7 +468,7 @@ def test_recurrent_optimizer_state_is_stored_per_gate_as_keras_does(tmp_path):
     assert len(stored) == 1 + 2 * 15
     keras_weights = sorted((w for layer in model.layers for w in layer.weights), key=lambda w: w.name)
     assert [a.shape for a in stored[1:16]] == [w.get_value().shape for w in keras_weights]
-    assert [w.name for w in keras_weights][3:6] == ['lstm_1_U_c', 'lstm_1_U_f', 'lstm_1_U_i']
+    assert [w.name[-4:] for w in keras_weights if w.name.startswith('lstm')][:3] == ['_U_c', '_U_f', '_U_i']
     loaded = load_model(path)
     model.train_on_batch(x, y)
     loaded.train_on_batch(x, y)
