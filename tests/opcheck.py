@@ -70,3 +70,19 @@ def check_grad(fn, *arrays, wrt=None, eps=1e-6, rtol=1e-5, atol=1e-7, seed=0):
         np.testing.assert_allclose(g, numeric, rtol=rtol, atol=atol,
                                    err_msg='gradient wrt input %d' % i)
     return analytic
+
+
+def check_variable_grads(loss_fn, feed, variables, grads, eps=1e-6, rtol=1e-5, atol=1e-7):
+    """`grads` (arrays, one per variable) against central differences of the compiled
+    loss_fn(feed)[0] in each variable's elements (float64 variables)."""
+    for p, g in zip(variables, grads):
+        value = K.get_value(p)
+        num = np.zeros_like(value)
+        for idx in np.ndindex(value.shape):
+            for sign in (1, -1):
+                shifted = value.copy()
+                shifted[idx] += sign * eps
+                K.set_value(p, shifted)
+                num[idx] += sign * loss_fn(feed)[0] / (2 * eps)
+        K.set_value(p, value)
+        np.testing.assert_allclose(g, num, rtol=rtol, atol=atol)

@@ -12,6 +12,7 @@ from symkeras.layers import ConvLSTM2D
 from symkeras.layers.recurrent import GateWeight
 from symkeras.models import Sequential, model_from_json
 from symkeras.utils.test_utils import layer_test
+from tests.opcheck import check_variable_grads
 
 RNG = np.random.RandomState(11)
 
@@ -125,18 +126,7 @@ def test_gradients_match_finite_differences(float64):
     loss = K.sum(y * coef)
     f = K.function([x], [loss])
     grads = K.function([x], K.gradients(loss, layer.trainable_weights))([data])
-    eps = 1e-6
-    for p, g in zip(layer.trainable_weights, grads):
-        value = K.get_value(p)
-        num = np.zeros_like(value)
-        for idx in np.ndindex(value.shape):
-            for sign in (1, -1):
-                shifted = value.copy()
-                shifted[idx] += sign * eps
-                K.set_value(p, shifted)
-                num[idx] += sign * f([data])[0] / (2 * eps)
-        K.set_value(p, value)
-        np.testing.assert_allclose(g, num, rtol=1e-5, atol=1e-7)
+    check_variable_grads(f, [data], layer.trainable_weights, grads)
 
 
 def test_stateful_and_reset_states():
