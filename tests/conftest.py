@@ -16,3 +16,13 @@ sys.path.insert(0, os.path.dirname(__file__))
 @pytest.fixture(autouse=True)
 def _seed():
     np.random.seed(1337)
+
+
+@pytest.fixture
+def float64():
+    """floatx float64 for the whole test (variables made in it are float64), restored after."""
+    import symkeras.backend as K
+    old = K.floatx()
+    K.set_floatx('float64')
+    yield
+    K.set_floatx(old)

@@ -11,13 +11,6 @@ RANDOM = ['uniform', 'normal', 'lecun_uniform', 'glorot_normal', 'glorot_uniform
           'he_uniform', 'orthogonal']
 
 
-@pytest.fixture
-def float64():
-    K.set_floatx('float64')
-    yield
-    K.set_floatx('float32')
-
-
 # ---------------------------------------------------------------------------- fans
 
 def test_fans_dense():

@@ -12,16 +12,6 @@ from symkeras.utils.generic_utils import custom_object_scope
 CLASSES = [SGD, RMSprop, Adagrad, Adadelta, Adam, Adamax, Nadam]
 
 
-@pytest.fixture
-def float64():
-    """floatx float64 for the whole test, so that variables (hyper-parameters, iterations,
-    slots) are float64 and the numpy references can be matched to ~1e-12."""
-    old = K.floatx()
-    K.set_floatx('float64')
-    yield
-    K.set_floatx(old)
-
-
 # ----------------------------------------------------------------------------- numpy references
 
 class Ref:

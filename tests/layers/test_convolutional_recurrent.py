@@ -108,14 +108,6 @@ def test_per_gate_weights_are_views_of_fused_kernels():
     assert float(sum(K.eval(l) for l in layer.losses)) == pytest.approx((U ** 2).sum(), rel=1e-5)
 
 
-@pytest.fixture
-def float64():
-    old = K.floatx()
-    K.set_floatx('float64')
-    yield
-    K.set_floatx(old)
-
-
 def test_gradients_match_finite_differences(float64):
     x = Input(shape=(2, 1, 3, 3), dtype='float64')
     layer = ConvLSTM2D(1, 2, 2, dim_ordering='th', border_mode='same', return_sequences=True)

@@ -287,14 +287,6 @@ def test_regularizers_per_gate_in_cpu_mode_and_on_fused_in_gpu_mode(mode):
 
 # ----------------------------------------------------------------------------- gradients
 
-@pytest.fixture
-def float64():
-    old = K.floatx()
-    K.set_floatx('float64')
-    yield
-    K.set_floatx(old)
-
-
 @pytest.mark.parametrize('cls, mode', [(SimpleRNN, 'cpu'), (GRU, 'cpu'), (GRU, 'gpu'),
                                        (LSTM, 'mem'), (LSTM, 'gpu')])
 def test_gradients_match_finite_differences(cls, mode, float64):
